@@ -1,0 +1,39 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test serve lint browsers
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[test,postgres]"
+	touch $@ $(VENV)/.installed
+
+## run: install, create the SQLite database, load demo content when empty, serve on 127.0.0.1:5000
+run: $(VENV)/.installed
+	$(BIN)/flask --app app init-db
+	$(BIN)/flask --app app seed-demo --if-empty
+	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
+
+## serve: the same, under gunicorn (production server)
+serve: $(VENV)/.installed
+	$(BIN)/flask --app app init-db
+	$(BIN)/gunicorn --workers $${WORKERS:-2} --bind $(HOST):$(PORT) app:app
+
+## test: install test extras (and Chromium for browser tests), lint, run the whole suite
+test: $(VENV)/.installed-test browsers
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+browsers:
+	bash scripts/ensure_chromium.sh

@@ -1,0 +1,78 @@
+"""Command-line tools: init-db, seed-demo, import-article."""
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from . import demo
+from .extensions import db
+from .models import Article, Comment, CommentStatus
+from .publishing import ImportProblem, article_from_file
+
+
+def _demo_article(spec: dict) -> Article:
+    article = Article(
+        slug=spec["slug"],
+        title=spec["title"],
+        author=spec["author"],
+        description=spec["description"],
+        copyright_year=spec["copyright_year"],
+        copyright_holder=spec["author"],
+        published_at=spec["published_at"],
+    )
+    article.set_body(spec["body"])
+    comments = spec["comments"] or demo.many_comments(130, datetime(2024, 2, 3, 8, 0))
+    for name, email, website, created_at, text in comments:
+        comment = Comment(
+            author_name=name,
+            author_email=email,
+            author_url=website or None,
+            created_at=created_at,
+            status=CommentStatus.PUBLISHED,
+        )
+        comment.set_body(text)
+        article.comments.append(comment)
+    article.comment_count = len(comments)
+    return article
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Create the database tables (safe to run again)."""
+        db.create_all()
+        click.echo("Database ready.")
+
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Only when there are no articles yet.")
+    def seed_demo(if_empty: bool) -> None:
+        """Load the demo articles and comments."""
+        db.create_all()
+        if if_empty and db.session.scalar(select(func.count(Article.id))):
+            click.echo("Articles exist already; demo content not loaded.")
+            return
+        existing = set(db.session.scalars(select(Article.slug)))
+        added = [_demo_article(s) for s in demo.ARTICLES if s["slug"] not in existing]
+        db.session.add_all(added)
+        db.session.commit()
+        click.echo(f"Loaded {len(added)} demo article(s).")
+
+    @app.cli.command("import-article")
+    @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+    def import_article(path: Path) -> None:
+        """Publish a Markdown file with front matter as an article."""
+        db.create_all()
+        try:
+            article = article_from_file(path)
+        except ImportProblem as problem:
+            raise click.ClickException(f"{path}: {problem}") from None
+        if db.session.scalar(select(Article.id).where(Article.slug == article.slug)):
+            raise click.ClickException(
+                f"{path}: an article with slug '{article.slug}' already exists"
+            )
+        db.session.add(article)
+        db.session.commit()
+        click.echo(f"Published '{article.title}' at /articles/{article.slug}")

@@ -1,0 +1,57 @@
+"""Error pages that match the site; under htmx, a message that never replaces the page."""
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from . import comments
+from .extensions import db
+from .htmx import add_vary, is_htmx
+
+MESSAGES = {
+    400: ("Bad request", "Your browser sent something this site could not understand."),
+    404: ("Page not found", "We could not find the page you asked for."),
+    405: ("Not allowed", "That action is not available at this address."),
+    413: ("Too large", "What you sent is larger than this site accepts. Please shorten it."),
+    429: ("Too many requests", "You are sending requests too quickly. Please wait a moment."),
+    500: ("Something went wrong", "Our mistake: the page could not be shown. Please try again."),
+}
+
+
+def render_error(code: int, message: str | None = None):
+    title, default = MESSAGES.get(code, ("Error", "The request could not be completed."))
+    message = message or default
+    if is_htmx():
+        # Put the message in the status region; HX-Reswap keeps the page as it is.
+        html = f'<p hx-swap-oob="innerHTML:#comment-status">{escape(title)}. {escape(message)}</p>'
+        return html, code, {"HX-Reswap": "none"}
+    return render_template("errors/error.html", title=title, message=message), code
+
+
+def _own_description(error: HTTPException) -> str | None:
+    """A description we wrote with abort(), not werkzeug's generic one."""
+    return error.description if error.description != type(error).description else None
+
+
+def register(app: Flask) -> None:
+    app.after_request(add_vary)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        if request.endpoint == "comments.create":
+            answer = comments.csrf_failed()
+            if answer is not None:
+                return answer
+        return render_error(
+            400, "This form expired or was not sent from this site. Please reload and try again."
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return render_error(error.code or 500, _own_description(error))
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError):
+        db.session.rollback()
+        return render_error(500)

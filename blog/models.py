@@ -1,0 +1,89 @@
+"""Typed SQLAlchemy models: articles and their comments."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from flask import url_for
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+from .rendering import comment_to_html, cut_at_word, markdown_to_html, plain_text
+
+
+def utcnow() -> datetime:
+    """Naive UTC, the form every timestamp is stored in (SQLite keeps no zone)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class CommentStatus(enum.StrEnum):
+    PUBLISHED = "published"
+    PENDING = "pending"
+    SPAM = "spam"
+
+
+class Article(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    author: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    body_markdown: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    copyright_year: Mapped[int]
+    copyright_holder: Mapped[str] = mapped_column(String(200))
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    is_published: Mapped[bool] = mapped_column(default=True)
+    # Kept up to date on every change so that lists never count rows per request.
+    comment_count: Mapped[int] = mapped_column(default=0)
+
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (Index("ix_article_listing", "is_published", "published_at", "id"),)
+
+    def set_body(self, markdown: str) -> None:
+        """Store the Markdown and its sanitized HTML, rendered once here."""
+        self.body_markdown = markdown
+        self.body_html = markdown_to_html(markdown)
+
+    @property
+    def excerpt(self) -> str:
+        return self.description or plain_text(self.body_html)
+
+    @property
+    def meta_description(self) -> str:
+        return cut_at_word(self.excerpt, 155)
+
+    @property
+    def url(self) -> str:
+        return url_for("articles.show", slug=self.slug)
+
+
+class Comment(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
+    author_name: Mapped[str] = mapped_column(String(80))
+    author_email: Mapped[str] = mapped_column(String(254))
+    author_url: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default=CommentStatus.PUBLISHED)
+
+    article: Mapped[Article] = relationship(back_populates="comments")
+
+    # The comment list pages by (created_at, id) within one article and status.
+    __table_args__ = (Index("ix_comment_listing", "article_id", "status", "created_at", "id"),)
+
+    def set_body(self, text: str) -> None:
+        self.body = text
+        self.body_html = comment_to_html(text)
+
+    @property
+    def anchor(self) -> str:
+        return f"comment-{self.id}"

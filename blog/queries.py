@@ -1,0 +1,69 @@
+"""Reads that page by key, never by OFFSET, so page 2,000 costs what page 1 costs."""
+
+from sqlalchemy import and_, or_, select
+
+from .extensions import db
+from .models import Article, Comment, CommentStatus
+
+
+def published_article_or_none(slug: str) -> Article | None:
+    return db.session.scalar(
+        select(Article).where(Article.slug == slug, Article.is_published.is_(True))
+    )
+
+
+def article_page(before_id: int | None, limit: int) -> tuple[list[Article], int | None]:
+    """Newest first; returns the page and the key of the next (older) page, if any."""
+    stmt = select(Article).where(Article.is_published.is_(True))
+    if before_id:
+        anchor = select(Article.published_at).where(Article.id == before_id).scalar_subquery()
+        stmt = stmt.where(
+            or_(
+                Article.published_at < anchor,
+                and_(Article.published_at == anchor, Article.id < before_id),
+            )
+        )
+    stmt = stmt.order_by(Article.published_at.desc(), Article.id.desc()).limit(limit + 1)
+    rows = list(db.session.scalars(stmt))
+    page = rows[:limit]
+    return page, (page[-1].id if len(rows) > limit else None)
+
+
+def comment_page(
+    article_id: int, after_id: int | None, limit: int
+) -> tuple[list[Comment], int | None]:
+    """Oldest first after the comment `after_id`; returns the page and the next key."""
+    stmt = select(Comment).where(
+        Comment.article_id == article_id, Comment.status == CommentStatus.PUBLISHED
+    )
+    if after_id:
+        anchor = select(Comment.created_at).where(Comment.id == after_id).scalar_subquery()
+        stmt = stmt.where(
+            or_(
+                Comment.created_at > anchor,
+                and_(Comment.created_at == anchor, Comment.id > after_id),
+            )
+        )
+    stmt = stmt.order_by(Comment.created_at, Comment.id).limit(limit + 1)
+    rows = list(db.session.scalars(stmt))
+    page = rows[:limit]
+    return page, (page[-1].id if len(rows) > limit else None)
+
+
+def comment_before(comment: Comment, within: int) -> tuple[int | None, bool]:
+    """The published comment just before `comment`, and whether `comment` is on page one."""
+    stmt = (
+        select(Comment.id)
+        .where(
+            Comment.article_id == comment.article_id,
+            Comment.status == CommentStatus.PUBLISHED,
+            or_(
+                Comment.created_at < comment.created_at,
+                and_(Comment.created_at == comment.created_at, Comment.id < comment.id),
+            ),
+        )
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(within)
+    )
+    earlier = list(db.session.scalars(stmt))
+    return (earlier[0] if earlier else None), len(earlier) < within

@@ -1,0 +1,41 @@
+"""Default settings and the secret key that is generated once per instance."""
+
+import os
+import secrets
+from pathlib import Path
+
+DEFAULTS = {
+    "SITE_NAME": "Porchlight Notes",
+    # Who is granted permission to publish; shown on the copyright line and disclaimer.
+    "SITE_PUBLISHER": "Porchlight Notes",
+    "SITE_TAGLINE": "Plain-spoken writing about everyday emotional life.",
+    "ARTICLES_PER_PAGE": 10,
+    "COMMENTS_PER_PAGE": 50,
+    "TIMEZONE": "UTC",
+    "COOKIE_CONSENT_NAME": "cookie_consent",
+    "COOKIE_CONSENT_MAX_AGE": 400 * 24 * 3600,  # browsers cap cookies at 400 days
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": 6 * 3600,
+}
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def load_or_create_secret_key(instance_path: str) -> str:
+    """Return the instance's secret key, creating it (mode 600) on first run."""
+    path = Path(instance_path) / SECRET_KEY_FILE
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    try:
+        # O_EXCL: if two workers start at once, only one writes; the other reads it.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

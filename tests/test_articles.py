@@ -1,0 +1,157 @@
+from datetime import datetime, timedelta
+
+from conftest import add_comments, make_article
+
+from blog.extensions import db
+
+
+def test_home_lists_articles_newest_first_with_details(app, client):
+    with app.app_context():
+        old = make_article("old-one", "Old One", published_at=datetime(2007, 1, 1))
+        make_article("new-one", "New One", published_at=datetime(2020, 1, 1))
+        add_comments(old, 2)
+    html = client.get("/").get_data(as_text=True)
+    assert html.index("New One") < html.index("Old One")
+    assert 'href="/articles/old-one"' in html
+    assert "By Ada Writer" in html
+    assert "January 1st, 2007" in html
+    assert "2 comments" in html and "0 comments" in html
+    assert "First paragraph of the article." in html  # the excerpt
+
+
+def test_home_pages_by_key_without_gaps_or_repeats(app, client):
+    with app.app_context():
+        for n in range(5):
+            make_article(
+                f"post-{n}", f"Post {n}", published_at=datetime(2010, 1, 1) + timedelta(days=n)
+            )
+    seen, url = [], "/"
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        on_page = [f"Post {n}" for n in range(5) if f">Post {n}<" in html]
+        seen += sorted(on_page, key=lambda title: html.index(f">{title}<"))
+        marker = 'rel="next" href="'
+        url = html.split(marker)[1].split('"')[0].replace("&amp;", "&") if marker in html else None
+    assert seen == ["Post 4", "Post 3", "Post 2", "Post 1", "Post 0"]
+
+
+def test_home_with_no_articles_says_so(client):
+    assert "No articles have been published yet." in client.get("/").get_data(as_text=True)
+
+
+def test_unpublished_article_is_hidden(app, client):
+    with app.app_context():
+        make_article("draft", "Draft Piece", is_published=False)
+    assert "Draft Piece" not in client.get("/").get_data(as_text=True)
+    assert client.get("/articles/draft").status_code == 404
+
+
+def test_article_page_shows_every_element_in_reference_order(app, client):
+    with app.app_context():
+        article = make_article(
+            body="Opening words here.\n\n<script>alert('x')</script>\n\n**Bold idea**.",
+            copyright_year=2007,
+            copyright_holder="Jane Doe",
+        )
+        add_comments(article, 2)
+    response = client.get("/articles/a-quiet-article")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<title>A Quiet Article" in html
+    body = html[html.index("<main") :].replace("&copy;", "©")
+    order = [
+        '<h1 id="article-title">A Quiet Article</h1>',
+        "Opening words here.",
+        "<strong>Bold idea</strong>",
+        "© Copyright 2007 by Jane Doe. All Rights Reserved.",
+        "not necessarily\n    shared by Test Notes Publishing",
+        ">Leave a Comment</a>",
+        "2 Comments",
+        "Comment number 1.",
+        "Comment number 2.",
+        ">Leave a Comment</h2>",
+        "acknowledge acceptance of Test Notes's",
+        "* Indicates required field.",
+        "uses cookies",
+    ]
+    positions = [body.find(part) for part in order]
+    assert -1 not in positions, [p for p, i in zip(order, positions, strict=True) if i == -1]
+    assert positions == sorted(positions)
+    assert "<script>alert" not in html
+
+
+def test_article_meta_tags_use_the_excerpt_cut_near_155(app, client):
+    long_body = " ".join(["calm"] * 80)
+    with app.app_context():
+        make_article(body=long_body)
+    html = client.get("/articles/a-quiet-article").get_data(as_text=True)
+    description = html.split('<meta name="description" content="')[1].split('"')[0]
+    assert description.endswith("...")
+    assert 140 <= len(description) <= 158
+    assert f'<meta property="og:description" content="{description}">' in html
+    assert '<meta property="og:title" content="A Quiet Article">' in html
+    assert '<meta property="og:url" content="http://localhost/articles/a-quiet-article">' in html
+    assert '<link rel="canonical" href="http://localhost/articles/a-quiet-article">' in html
+
+
+def test_leave_a_comment_link_targets_the_first_field(article, client):
+    html = client.get("/articles/a-quiet-article").get_data(as_text=True)
+    assert '<a href="#comment-name" data-focus-target="comment-name">Leave a Comment</a>' in html
+    assert 'id="comment-name"' in html
+
+
+def test_comment_count_wording(app, client):
+    with app.app_context():
+        make_article()
+    assert "No comments yet" in client.get("/articles/a-quiet-article").get_data(as_text=True)
+    with app.app_context():
+        from blog.models import Article
+
+        add_comments(db.session.get(Article, 1), 1)
+    assert "1 Comment<" in client.get("/articles/a-quiet-article").get_data(as_text=True)
+
+
+def test_unknown_article_is_a_real_404_page(client, htmx_client):
+    response = client.get("/articles/no-such-thing")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "could not find that article" in html
+    assert "Test Notes" in html and 'href="/css' not in html  # the site's own layout
+    assert 'href="/static/css/blog.css"' in html
+    inline = htmx_client.get("/articles/no-such-thing")
+    assert inline.status_code == 404
+    assert "<html" not in inline.get_data(as_text=True)
+    assert inline.headers["HX-Reswap"] == "none"
+
+
+def test_unknown_url_and_wrong_method_get_site_pages(client):
+    assert client.get("/nowhere").status_code == 404
+    response = client.put("/")
+    assert response.status_code == 405
+    assert "Not allowed" in response.get_data(as_text=True)
+
+
+def test_terms_page(client):
+    response = client.get("/terms")
+    assert response.status_code == 200
+    assert "Terms and Conditions of Use" in response.get_data(as_text=True)
+
+
+def test_pages_vary_on_hx_request(article, client):
+    assert "HX-Request" in client.get("/articles/a-quiet-article").headers["Vary"]
+    assert "HX-Request" in client.get("/").headers["Vary"]
+
+
+def test_page_has_no_external_requests_and_defers_scripts(article, client):
+    html = client.get("/articles/a-quiet-article").get_data(as_text=True)
+    assert '<script defer src="/static/vendor/htmx-4.0.1/htmx.min.js"></script>' in html
+    for attribute in ('src="http', 'src="//', 'href="//'):
+        assert attribute not in html
+    stylesheets = [part.split('"')[0] for part in html.split('rel="stylesheet" href="')[1:]]
+    assert stylesheets == ["/static/css/blog.css"]
+
+
+def test_vendored_htmx_and_license_are_served(client):
+    script = client.get("/static/vendor/htmx-4.0.1/htmx.min.js")
+    assert script.status_code == 200 and b"htmx" in script.data
+    assert client.get("/static/vendor/htmx-4.0.1/LICENSE").status_code == 200

@@ -1,0 +1,100 @@
+import textwrap
+
+from sqlalchemy import func, select
+
+from blog.extensions import db
+from blog.models import Article, Comment
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(model.id)))
+
+
+def test_init_db_is_idempotent(runner):
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    again = runner.invoke(args=["init-db"])
+    assert again.exit_code == 0 and "Database ready." in again.output
+
+
+def test_seed_demo_loads_articles_with_comments_spanning_years(app, runner, client):
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert count(app, Article) == 3
+    assert count(app, Comment) > 100
+    with app.app_context():
+        years = {c.created_at.year for c in db.session.scalars(select(Comment))}
+        assert len(years) >= 3
+    again = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert "not loaded" in again.output and count(app, Article) == 3
+    html = client.get("/articles/when-the-first-session-feels-awkward").get_data(as_text=True)
+    assert "December 12th, 2007 at 8:16 AM" in html
+
+
+GOOD = """\
+---
+title: Notes on Starting Over
+slug: notes-on-starting-over
+author: Lena Park
+date: 2019-06-02
+description: A short piece about beginnings.
+copyright_year: 2018
+copyright_holder: Lena Park Counseling
+---
+Starting over is *rarely* tidy.
+
+<script>alert('no')</script>
+"""
+
+
+def write(tmp_path, text, name="post.md"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_import_article_publishes_a_markdown_file(app, runner, client, tmp_path):
+    result = runner.invoke(args=["import-article", str(write(tmp_path, GOOD))])
+    assert result.exit_code == 0, result.output
+    assert "/articles/notes-on-starting-over" in result.output
+    html = client.get("/articles/notes-on-starting-over").get_data(as_text=True)
+    assert "Notes on Starting Over" in html and "<em>rarely</em>" in html
+    assert "Copyright 2018 by Lena Park Counseling" in html
+    assert 'content="A short piece about beginnings."' in html
+    assert "<script>alert" not in html
+    assert "June 2nd, 2019" in client.get("/").get_data(as_text=True)
+
+
+BAD = {
+    "no front matter": ("Just text, no front matter.\n", "no front matter"),
+    "missing fields": ("---\ntitle: Only a title\n---\nBody\n", "missing: slug, author, date"),
+    "bad slug": (GOOD.replace("notes-on-starting-over", "Not A Slug!"), "'slug' must be"),
+    "bad date": (GOOD.replace("2019-06-02", "last tuesday"), "'date' is not a date"),
+    "bad yaml": ("---\ntitle: [unclosed\n---\nBody\n", "not valid YAML"),
+    "empty body": (
+        GOOD.split("---\n", 2)[0] + "---\n" + GOOD.split("---\n")[1] + "---\n\n",
+        "no body",
+    ),
+    "bad year": (GOOD.replace("copyright_year: 2018", "copyright_year: soon"), "copyright_year"),
+}
+
+
+def test_import_rejects_bad_files_with_a_clear_reason_and_stores_nothing(app, runner, tmp_path):
+    for name, (text, reason) in BAD.items():
+        result = runner.invoke(args=["import-article", str(write(tmp_path, text, f"{name}.md"))])
+        assert result.exit_code != 0, name
+        assert reason in result.output, (name, result.output)
+        assert f"{name}.md" in result.output
+    assert count(app, Article) == 0
+
+
+def test_import_rejects_non_utf8_missing_and_duplicate_files(app, runner, tmp_path):
+    binary = tmp_path / "latin1.md"
+    binary.write_bytes("---\ntitle: Caf\xe9\n---\n".encode("latin-1"))
+    assert "not UTF-8" in runner.invoke(args=["import-article", str(binary)]).output
+    assert "cannot read" in runner.invoke(args=["import-article", str(tmp_path / "nope.md")]).output
+    path = write(tmp_path, GOOD)
+    assert runner.invoke(args=["import-article", str(path)]).exit_code == 0
+    again = runner.invoke(args=["import-article", str(path)])
+    assert again.exit_code != 0 and "already exists" in again.output
+    assert count(app, Article) == 1

@@ -1,0 +1,311 @@
+import re
+
+import pytest
+from conftest import add_comments, comment_data, csrf_token, make_article
+from sqlalchemy import func, select
+
+from blog.extensions import db
+from blog.models import Article, Comment
+
+ARTICLE = "/articles/a-quiet-article"
+POST = ARTICLE + "/comments"
+
+
+def stored_comments(app) -> list[Comment]:
+    with app.app_context():
+        return list(db.session.scalars(select(Comment).order_by(Comment.id)))
+
+
+def shown_comment_numbers(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r"Comment number (\d+)\.", html)]
+
+
+# --- reading and loading more -------------------------------------------------------
+
+
+def test_first_page_of_comments_is_rendered_oldest_first(app, client):
+    with app.app_context():
+        add_comments(make_article(), 5)
+    html = client.get(ARTICLE).get_data(as_text=True)
+    assert shown_comment_numbers(html) == [1, 2, 3]
+    assert "5 Comments" in html
+    assert ">Show more comments</a>" in html
+    assert re.search(r'<li id="comment-1" class="comment">', html)
+    assert '<time datetime="2008-01-01T10:00:00+00:00">January 1st, 2008 at 10:00 AM</time>' in html
+    assert 'href="/articles/a-quiet-article/comments/1"' in html  # permalink
+
+
+def test_show_more_under_htmx_appends_the_next_page_out_of_band(app, client, htmx_client):
+    with app.app_context():
+        add_comments(make_article(), 7)
+    html = client.get(ARTICLE).get_data(as_text=True)
+    more = re.search(r'hx-get="([^"]+)"', html.split('id="comments-more"')[1]).group(1)
+    seen = shown_comment_numbers(html)
+    while more:
+        response = htmx_client.get(more.replace("&amp;", "&"))
+        fragment = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "<html" not in fragment
+        assert '<ol hx-swap-oob="beforeend:#comment-list">' in fragment
+        assert 'id="comments-more"' in fragment
+        seen += shown_comment_numbers(fragment)
+        found = re.search(r'hx-get="([^"]+)"', fragment)
+        more = found.group(1) if found else None
+    assert seen == list(range(1, 8))
+
+
+def test_show_more_without_javascript_is_a_working_link(app, client):
+    with app.app_context():
+        add_comments(make_article(), 7)
+    html = client.get(ARTICLE).get_data(as_text=True)
+    seen = shown_comment_numbers(html)
+    while 'href="/articles/a-quiet-article/comments?after=' in html:
+        link = re.search(r'href="(/articles/a-quiet-article/comments\?after=\d+)"', html).group(1)
+        response = client.get(link)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "<html" in html and "Back to the first comments" in html
+        assert "Leave a Comment" in html
+        seen += shown_comment_numbers(html)
+    assert seen == list(range(1, 8))
+
+
+def test_comment_permalink_redirects_to_the_page_that_shows_it(app, client):
+    with app.app_context():
+        add_comments(make_article(), 7)
+    first = client.get(ARTICLE + "/comments/2")
+    assert first.status_code == 302
+    assert first.headers["Location"] == "/articles/a-quiet-article#comment-2"
+    later = client.get(ARTICLE + "/comments/6")
+    assert later.headers["Location"] == "/articles/a-quiet-article/comments?after=5#comment-6"
+    page = client.get(later.headers["Location"]).get_data(as_text=True)
+    assert shown_comment_numbers(page)[0] == 6
+    assert client.get(ARTICLE + "/comments/999").status_code == 404
+
+
+# --- posting ----------------------------------------------------------------------
+
+
+def test_inline_post_inserts_comment_clears_form_updates_count_and_announces(
+    app, client, htmx_client, article
+):
+    token = csrf_token(client, ARTICLE)
+    response = htmx_client.post(POST, data=comment_data(token))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<html" not in html
+    # the fresh, empty form comes first: it replaces the one that was sent
+    assert html.lstrip().startswith('<form id="comment-form"')
+    assert (
+        'id="comment-name" maxlength="80" name="comment-name" required type="text" value=""' in html
+    )
+    assert "A thoughtful reply." not in html.split("<ol hx-swap-oob")[0]
+    assert '<ol hx-swap-oob="beforeend:#comment-list">' in html
+    assert "<p>A thoughtful reply.</p><p>With a second paragraph.</p>" in html
+    assert '<span id="comment-count" hx-swap-oob="outerHTML">1 Comment</span>' in html
+    assert (
+        'hx-swap-oob="innerHTML:#comment-status">Thank you, your comment has been posted.' in html
+    )
+    [comment] = stored_comments(app)
+    assert comment.author_name == "Grace Reader"
+    assert comment.body == "A thoughtful reply.\n\nWith a second paragraph."
+    with app.app_context():
+        assert db.session.scalar(select(Article.comment_count)) == 1
+
+
+def test_status_region_is_a_live_region(article, client):
+    html = client.get(ARTICLE).get_data(as_text=True)
+    assert '<p id="comment-status" class="comment-status" role="status" aria-live="polite">' in html
+
+
+def test_plain_post_redirects_to_the_new_comment(app, client, article):
+    token = csrf_token(client, ARTICLE)
+    response = client.post(POST, data=comment_data(token))
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/articles/a-quiet-article#comment-1"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "A thoughtful reply." in page and "1 Comment" in page
+
+
+def test_plain_post_to_a_long_thread_redirects_to_the_later_page(app, client):
+    with app.app_context():
+        add_comments(make_article(), 4)
+    token = csrf_token(client, ARTICLE)
+    response = client.post(POST, data=comment_data(token))
+    assert response.headers["Location"] == "/articles/a-quiet-article/comments?after=4#comment-5"
+
+
+def test_website_becomes_a_nofollow_link(app, client, article):
+    token = csrf_token(client, ARTICLE)
+    client.post(POST, data=comment_data(token, website="https://grace.example.com/"))
+    html = client.get(ARTICLE).get_data(as_text=True)
+    assert (
+        '<a href="https://grace.example.com/" rel="nofollow ugc noopener">Grace Reader</a>' in html
+    )
+
+
+# --- validation --------------------------------------------------------------------
+
+INVALID = [
+    ({"name": ""}, "name", "Please enter your name."),
+    ({"name": "   "}, "name", "Please enter your name."),
+    ({"name": "n" * 81}, "name", "at most 80 characters"),
+    ({"email": ""}, "email", "Please enter your email address."),
+    ({"email": "not-an-email"}, "email", "Please enter a valid email address"),
+    ({"email": "a@b"}, "email", "Please enter a valid email address"),
+    ({"website": "javascript:alert(1)"}, "website", "starting with http:// or https://"),
+    ({"website": "data:text/html,hi"}, "website", "starting with http:// or https://"),
+    ({"website": "ftp://example.com"}, "website", "starting with http:// or https://"),
+    ({"website": "https://" + "a" * 200 + ".com"}, "website", "at most 200 characters"),
+    ({"body": ""}, "body", "Please write a comment."),
+    ({"body": "x"}, "body", "between 2 and 5,000 characters"),
+    ({"body": "x" * 5001}, "body", "between 2 and 5,000 characters"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "field", "message"), INVALID)
+def test_invalid_inline_post_returns_form_with_error_at_the_field(
+    app, client, htmx_client, article, overrides, field, message
+):
+    token = csrf_token(client, ARTICLE)
+    response = htmx_client.post(POST, data=comment_data(token, **overrides))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert html.lstrip().startswith('<form id="comment-form"')
+    assert f'<p class="field-error" id="comment-{field}-error">' in html
+    assert message in html.split(f'id="comment-{field}-error">')[1].split("</p>")[0]
+    widget = re.search(rf'<(?:input|textarea)[^>]*id="comment-{field}"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in widget
+    assert f"comment-{field}-error" in widget.split('aria-describedby="')[1].split('"')[0]
+    assert "autofocus" in widget
+    assert stored_comments(app) == []
+
+
+def test_invalid_post_keeps_typed_values_and_focuses_first_invalid(
+    app, client, htmx_client, article
+):
+    token = csrf_token(client, ARTICLE)
+    data = comment_data(token, name="", email="bad", body="Keep <this> text please")
+    html = htmx_client.post(POST, data=data).get_data(as_text=True)
+    assert 'value="bad"' in html
+    assert "Keep &lt;this&gt; text please</textarea>" in html
+    assert html.count("autofocus") == 1
+    assert re.search(r'<input[^>]*autofocus[^>]*id="comment-name"', html)
+    assert 'aria-invalid="true"' not in re.search(r"<textarea[^>]*>", html).group(0)
+
+
+def test_invalid_plain_post_rerenders_the_whole_page_with_errors(app, client, article):
+    token = csrf_token(client, ARTICLE)
+    response = client.post(POST, data=comment_data(token, email="bad"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "<html" in html and "A Quiet Article" in html
+    assert "Please enter a valid email address" in html
+    assert "A thoughtful reply." in html  # the typed comment, kept in the textarea
+    assert stored_comments(app) == []
+
+
+def test_hints_are_tied_to_their_fields(article, client):
+    html = client.get(ARTICLE).get_data(as_text=True)
+    email = re.search(r'<input[^>]*id="comment-email"[^>]*>', html).group(0)
+    assert 'aria-describedby="comment-email-hint"' in email
+    assert '<p class="hint" id="comment-email-hint">Never published.</p>' in html
+    assert "aria-invalid" not in email
+
+
+# --- CSRF ------------------------------------------------------------------------------
+
+
+def test_post_without_token_is_refused_and_keeps_the_text(app, htmx_client, client, article):
+    data = comment_data("")
+    del data["comment-csrf_token"]
+    response = htmx_client.post(POST, data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "this form expired" in html
+    assert "A thoughtful reply." in html
+    assert re.search(r'name="comment-csrf_token" type="hidden" value="[^"]+"', html)
+    assert stored_comments(app) == []
+
+
+def test_post_with_forged_token_is_refused_without_javascript(app, client, article):
+    response = client.post(POST, data=comment_data("forged-token"))
+    assert response.status_code == 400
+    assert "<html" in response.get_data(as_text=True)
+    assert stored_comments(app) == []
+
+
+def test_fresh_token_from_the_refusal_then_works(app, client, htmx_client, article):
+    client.get(ARTICLE)  # a session exists, but the form was sent with an old token
+    refused = htmx_client.post(POST, data=comment_data("stale")).get_data(as_text=True)
+    fresh = re.search(r'name="comment-csrf_token" type="hidden" value="([^"]+)"', refused).group(1)
+    assert htmx_client.post(POST, data=comment_data(fresh)).status_code == 200
+    assert len(stored_comments(app)) == 1
+
+
+def test_expired_token_is_refused(app, client, htmx_client, article):
+    token = csrf_token(client, ARTICLE)
+    app.config["WTF_CSRF_TIME_LIMIT"] = -1  # every token is already too old
+    response = htmx_client.post(POST, data=comment_data(token))
+    assert response.status_code == 400
+    assert "expired" in response.get_data(as_text=True)
+    assert stored_comments(app) == []
+
+
+def test_unknown_article_post_is_404_and_stores_nothing(app, client, article):
+    token = csrf_token(client, ARTICLE)
+    response = client.post("/articles/nope/comments", data=comment_data(token))
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Comment.id))) == 0
+
+
+# --- hostile input ---------------------------------------------------------------------
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "<a href='javascript:alert(1)'>x</a>",
+    "<svg onload=alert(1)>",
+    "{{ 7*7 }}",
+]
+
+
+@pytest.mark.parametrize("payload", HOSTILE)
+@pytest.mark.parametrize("field", ["name", "body"])
+def test_hostile_text_is_shown_as_text(app, client, article, payload, field):
+    token = csrf_token(client, ARTICLE)
+    extra = {field: payload + " padding"} if field == "body" else {field: payload}
+    client.post(POST, data=comment_data(token, **extra))
+    html = client.get(ARTICLE).get_data(as_text=True)
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html and "<svg onload" not in html
+    assert "href='javascript" not in html
+    assert "49 padding" not in html and ">49<" not in html
+    escaped = payload.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert escaped.replace('"', "&#34;").replace("'", "&#39;") in html
+
+
+@pytest.mark.parametrize(
+    "website",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        " javascript:x",
+    ],
+)
+def test_hostile_website_is_refused_and_never_linked(app, client, article, website):
+    token = csrf_token(client, ARTICLE)
+    response = client.post(POST, data=comment_data(token, website=website))
+    assert response.status_code == 422
+    assert stored_comments(app) == []
+
+
+def test_a_stored_bad_address_is_never_linked(app, client):
+    with app.app_context():
+        add_comments(make_article(), 1)
+        db.session.execute(db.update(Comment).values(author_url="javascript:alert(1)"))
+        db.session.commit()
+    html = client.get(ARTICLE).get_data(as_text=True)
+    assert "javascript:alert" not in html

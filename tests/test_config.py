@@ -1,0 +1,48 @@
+import os
+import stat
+
+from sqlalchemy import text
+
+from blog import create_app
+from blog.extensions import db
+
+
+def test_secret_key_is_generated_once_with_private_mode_and_reused(tmp_path, monkeypatch):
+    monkeypatch.delenv("FLASK_SECRET_KEY", raising=False)
+    config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"}
+    monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(tmp_path / "inst"))
+    first = create_app(config)
+    key_file = tmp_path / "inst" / "secret_key"
+    assert key_file.exists()
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    assert len(first.config["SECRET_KEY"]) >= 32
+    second = create_app(config)
+    assert second.config["SECRET_KEY"] == first.config["SECRET_KEY"]
+    other = tmp_path / "elsewhere"
+    monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(other))
+    assert create_app(config).config["SECRET_KEY"] != first.config["SECRET_KEY"]
+
+
+def test_settings_come_from_instance_config_then_environment(tmp_path, monkeypatch):
+    instance = tmp_path / "inst"
+    instance.mkdir()
+    (instance / "config.py").write_text("SITE_NAME = 'From File'\nCOMMENTS_PER_PAGE = 7\n")
+    monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(instance))
+    monkeypatch.setenv("FLASK_COMMENTS_PER_PAGE", "9")
+    monkeypatch.setenv("FLASK_SECRET_KEY", "from-env")
+    app = create_app()
+    assert app.config["SITE_NAME"] == "From File"
+    assert app.config["COMMENTS_PER_PAGE"] == 9
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("inst/blog.sqlite3")
+    assert not (instance / "secret_key").exists()
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    with app.app_context():
+        connection = db.session.connection()
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
