@@ -55,6 +55,12 @@ def show(slug: str):
     return render_article(article_or_404(slug))
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers and crawlers ask for this path even when the page names its icon."""
+    return current_app.send_static_file("img/favicon.svg")
+
+
 @bp.get("/terms")
 def terms():
     """The terms and conditions that commenters accept."""

@@ -2,13 +2,12 @@
 
 import os
 import re
-from datetime import datetime
 
 import pytest
+from factories import make_article
 
 from blog import create_app
 from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus
 
 TOKEN = re.compile(r'name="(?:comment-)?csrf_token"[^>]*value="([^"]+)"')
 
@@ -72,42 +71,6 @@ def htmx_client(client):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
-
-
-def make_article(slug="a-quiet-article", title="A Quiet Article", **fields) -> Article:
-    body = fields.pop("body", "First paragraph of the article.\n\nSecond one.")
-    article = Article(
-        slug=slug,
-        title=title,
-        author=fields.pop("author", "Ada Writer"),
-        description=fields.pop("description", ""),
-        copyright_year=fields.pop("copyright_year", 2007),
-        copyright_holder=fields.pop("copyright_holder", "Ada Writer"),
-        published_at=fields.pop("published_at", datetime(2007, 12, 1, 9, 0)),
-        **fields,
-    )
-    article.set_body(body)
-    db.session.add(article)
-    db.session.commit()
-    return article
-
-
-def add_comments(article: Article, count: int, start=datetime(2008, 1, 1, 10, 0), **fields):
-    from datetime import timedelta
-
-    for n in range(count):
-        comment = Comment(
-            article_id=article.id,
-            author_name=f"Reader {n + 1}",
-            author_email=f"reader{n + 1}@example.com",
-            created_at=start + timedelta(minutes=n),
-            status=fields.get("status", CommentStatus.PUBLISHED),
-        )
-        comment.set_body(f"Comment number {n + 1}.")
-        db.session.add(comment)
-    if fields.get("status", CommentStatus.PUBLISHED) == CommentStatus.PUBLISHED:
-        article.comment_count += count
-    db.session.commit()
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta
 
-from conftest import add_comments, make_article
+from factories import add_comments, make_article
 
 from blog.extensions import db
 

@@ -1,0 +1,114 @@
+"""Browser fixtures: the blog served on 127.0.0.1 in a thread, driven by Debian's Chromium."""
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from blog import create_app
+from blog.extensions import db
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PAGE_SIZE = 5
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without Chromium: skip with one reason on a laptop, fail under CI."""
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("CI") == "true":
+        raise pytest.UsageError(f"CI: Chromium not found at {CHROMIUM}; browser tests must run")
+    skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    for item in items:
+        if "browser" in item.nodeid:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("live")
+    app = create_app(
+        {
+            "SECRET_KEY": "browser-tests",
+            "SQLALCHEMY_DATABASE_URI": os.environ.get("TEST_DATABASE_URI")
+            or f"sqlite:///{folder / 'live.sqlite3'}",
+            "SITE_NAME": "Browser Notes",
+            "COMMENTS_PER_PAGE": PAGE_SIZE,
+            "TIMEZONE": "UTC",
+        }
+    )
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(autouse=True)
+def fresh_database(live_app):
+    """Every journey starts from empty tables."""
+    with live_app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield
+    with live_app.app_context():
+        db.session.remove()
+
+
+@pytest.fixture
+def data(live_app):
+    """Run a function inside the live app's context, e.g. to add or count rows."""
+
+    def run(function, *args, **kwargs):
+        with live_app.app_context():
+            try:
+                return function(*args, **kwargs)
+            finally:
+                db.session.remove()
+
+    return run
+
+
+@pytest.fixture
+def no_js_page(browser, base_url):
+    context = browser.new_context(java_script_enabled=False, base_url=base_url)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

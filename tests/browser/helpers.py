@@ -1,0 +1,31 @@
+"""Small actions that several journeys share."""
+
+from factories import add_comments, make_article
+from sqlalchemy import func, select
+
+from blog.extensions import db
+from blog.models import Comment
+
+ARTICLE = "/articles/a-quiet-article"
+
+
+def article_with_comments(count: int, **fields) -> str:
+    article = make_article(**fields)
+    if count:
+        add_comments(article, count)
+    return article.slug
+
+
+def comment_total() -> int:
+    return db.session.scalar(select(func.count(Comment.id)))
+
+
+def fill_comment(page, name="Grace Reader", email="grace@example.com", website="", body="Hi"):
+    page.fill("#comment-name", name)
+    page.fill("#comment-email", email)
+    page.fill("#comment-website", website)
+    page.fill("#comment-body", body)
+
+
+def comment_texts(page) -> list[str]:
+    return page.locator("#comment-list > li .comment-body").all_inner_texts()

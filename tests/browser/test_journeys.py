@@ -1,0 +1,186 @@
+"""What a reader sees in a real browser, with and without JavaScript."""
+
+import re
+
+from helpers import ARTICLE, article_with_comments, comment_texts, comment_total, fill_comment
+from playwright.sync_api import expect
+
+PAGE_SIZE = 5
+
+
+def test_read_home_then_article(page, data):
+    data(article_with_comments, 3, copyright_holder="Jane Doe")
+    page.goto("/")
+    page.get_by_role("link", name="A Quiet Article").click()
+    expect(page).to_have_url(re.compile(ARTICLE + "$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("A Quiet Article")
+    expect(page.locator(".article-body")).to_contain_text("First paragraph of the article.")
+    expect(page.locator(".copyright")).to_contain_text(
+        "© Copyright 2007 by Jane Doe. All Rights Reserved."
+    )
+    expect(page.locator(".disclaimer")).to_contain_text("not necessarily shared by")
+    expect(page.locator("#comment-list > li")).to_have_count(3)
+    expect(page.locator("#comment-list time").first).to_have_text("January 1st, 2008 at 10:00 AM")
+    expect(page.get_by_role("heading", name="Leave a Comment")).to_be_visible()
+    expect(page.get_by_text("* Indicates required field.")).to_be_visible()
+
+
+def test_post_inline_without_navigation(page, data):
+    data(article_with_comments, 2)
+    page.goto(ARTICLE)
+    page.evaluate("window.samePageMarker = 'still here'")
+    fill_comment(page, body="Posted from a real browser.\n\nSecond paragraph.")
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator("#comment-list > li")).to_have_count(3)
+    expect(page.locator("#comment-list > li").last).to_contain_text("Posted from a real browser.")
+    assert page.evaluate("window.samePageMarker") == "still here"
+    expect(page.locator("#comment-name")).to_have_value("")
+    expect(page.locator("#comment-body")).to_have_value("")
+    expect(page.locator("#comment-count")).to_have_text("3 Comments")
+    status = page.locator("[aria-live=polite]")
+    expect(status).to_have_text("Thank you, your comment has been posted.")
+    assert data(comment_total) == 3
+    page.reload()
+    expect(page.locator("#comment-list > li").last).to_contain_text("Posted from a real browser.")
+    expect(page.locator("#comment-list > li")).to_have_count(3)
+
+
+def test_errors_inline_keep_text_and_focus_first_invalid_field(page, data):
+    data(article_with_comments, 1)
+    page.goto(ARTICLE)
+    page.evaluate("window.samePageMarker = 1")
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator("#comment-name-error")).to_have_text("Please enter your name.")
+    expect(page.locator("#comment-body-error")).to_have_text("Please write a comment.")
+    expect(page.locator("#comment-name")).to_be_focused()
+    expect(page.locator("#comment-name")).to_have_attribute("aria-invalid", "true")
+
+    fill_comment(page, email="not an email", body="Please keep this text.")
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator("#comment-email-error")).to_contain_text("valid email address")
+    expect(page.locator("#comment-name-error")).to_have_count(0)
+    expect(page.locator("#comment-email")).to_be_focused()
+    expect(page.locator("#comment-body")).to_have_value("Please keep this text.")
+    expect(page.locator("#comment-email")).to_have_value("not an email")
+    assert page.evaluate("window.samePageMarker") == 1
+    assert data(comment_total) == 1
+
+
+def test_load_more_until_all_are_shown(page, data):
+    data(article_with_comments, PAGE_SIZE * 2 + 2)
+    page.goto(ARTICLE)
+    expect(page.locator("#comment-list > li")).to_have_count(PAGE_SIZE)
+    more = page.get_by_role("link", name="Show more comments")
+    more.click()
+    expect(page.locator("#comment-list > li")).to_have_count(PAGE_SIZE * 2)
+    more.click()
+    expect(page.locator("#comment-list > li")).to_have_count(PAGE_SIZE * 2 + 2)
+    expect(more).to_have_count(0)
+    expected = [f"Comment number {n}." for n in range(1, PAGE_SIZE * 2 + 3)]
+    assert comment_texts(page) == expected
+    expect(page).to_have_url(re.compile(ARTICLE + "$"))
+
+
+def test_post_then_load_more_shows_each_comment_once(page, data):
+    data(article_with_comments, PAGE_SIZE + 1)
+    page.goto(ARTICLE)
+    fill_comment(page, body="Newest words.")
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator("#comment-count")).to_have_text(f"{PAGE_SIZE + 2} Comments")
+    page.get_by_role("link", name="Show more comments").click()
+    expect(page.get_by_role("link", name="Show more comments")).to_have_count(0)
+    texts = comment_texts(page)
+    assert texts[-1] == "Newest words."
+    assert len(texts) == len(set(texts)) == PAGE_SIZE + 2
+
+
+def test_everything_works_without_javascript(no_js_page, data):
+    page = no_js_page
+    data(article_with_comments, PAGE_SIZE + 2)
+    page.goto(ARTICLE)
+    expect(page.locator("#comment-list > li")).to_have_count(PAGE_SIZE)
+    page.get_by_role("link", name="Show more comments").click()
+    expect(page).to_have_url(re.compile(r"/comments\?after=\d+"))
+    assert comment_texts(page) == [f"Comment number {n}." for n in (PAGE_SIZE + 1, PAGE_SIZE + 2)]
+    page.get_by_role("link", name="Back to the first comments").click()
+
+    fill_comment(page, email="broken", body="Typed without scripts.")
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator("#comment-email-error")).to_contain_text("valid email address")
+    expect(page.locator("#comment-body")).to_have_value("Typed without scripts.")
+    assert data(comment_total) == PAGE_SIZE + 2
+
+    page.fill("#comment-email", "fine@example.com")
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page).to_have_url(re.compile(r"#comment-\d+$"))
+    expect(page.get_by_text("Typed without scripts.")).to_be_visible()
+    assert data(comment_total) == PAGE_SIZE + 3
+
+    page.get_by_role("button", name="OK, got it").click()
+    expect(page.locator("#cookie-notice")).to_have_count(0)
+    page.goto("/")
+    expect(page.locator("#cookie-notice")).to_have_count(0)
+
+
+def test_cookie_notice_stays_dismissed(page, data):
+    data(article_with_comments, 0)
+    page.goto(ARTICLE)
+    notice = page.get_by_role("region", name="Cookie notice")
+    expect(notice).to_contain_text("By continuing to use this site you consent to our cookies.")
+    page.evaluate("window.samePageMarker = 1")
+    page.get_by_role("button", name="OK, got it").click()
+    expect(notice).to_have_count(0)
+    assert page.evaluate("window.samePageMarker") == 1
+    page.reload()
+    expect(notice).to_have_count(0)
+    page.goto("/terms")
+    expect(page.locator("#cookie-notice")).to_have_count(0)
+
+
+def test_keyboard_only_reader_can_comment(page, data):
+    data(article_with_comments, 1)
+    page.goto(ARTICLE)
+    link = page.get_by_role("link", name="Leave a Comment")
+    for _ in range(40):  # tab from the top of the page until the link has focus
+        page.keyboard.press("Tab")
+        if link.evaluate("el => el === document.activeElement"):
+            break
+    expect(link).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#comment-name")).to_be_focused()
+    page.keyboard.type("Keyboard Kim")
+    page.keyboard.press("Tab")
+    page.keyboard.type("kim@example.com")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.locator("#comment-body")).to_be_focused()
+    page.keyboard.type("Typed with keys alone.")
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "comment-submit":
+            break
+    page.keyboard.press("Enter")
+    expect(page.locator("#comment-list > li").last).to_contain_text("Typed with keys alone.")
+
+
+def test_hostile_input_never_runs(page, data):
+    data(article_with_comments, 0)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(ARTICLE)
+    name = '<img src=x onerror="alert(1)">'
+    body = "<script>alert('body')</script> and <b onmouseover=alert(2)>bold</b>"
+    fill_comment(page, name=name, body=body, website="javascript:alert(3)")
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator("#comment-website-error")).to_be_visible()
+    page.fill("#comment-website", "")
+    page.get_by_role("button", name="Post Comment").click()
+    comment = page.locator("#comment-list > li").last
+    expect(comment.locator(".comment-author")).to_have_text(name)
+    expect(comment.locator(".comment-body")).to_have_text(body)
+    comment.hover()
+    page.reload()
+    page.locator("#comment-list > li").last.hover()
+    expect(page.locator("#comment-list > li").last.locator(".comment-body")).to_have_text(body)
+    assert dialogs == []
+    assert page.locator("#comment-list img, #comment-list script, #comment-list b").count() == 0
