@@ -1,15 +1,12 @@
 """Fixtures: a fresh database per test, CSRF on, and clients with and without htmx."""
 
 import os
-import re
 
 import pytest
-from factories import make_article
+from support import make_article
 
 from blog import create_app
 from blog.extensions import db
-
-TOKEN = re.compile(r'name="(?:comment-)?csrf_token"[^>]*value="([^"]+)"')
 
 
 def database_uri(tmp_path) -> str:
@@ -78,23 +75,3 @@ def article(app):
     with app.app_context():
         article = make_article()
         return article.slug
-
-
-def csrf_token(client, path="/") -> str:
-    """A valid token, read from a rendered form as a browser would."""
-    html = client.get(path).get_data(as_text=True)
-    match = TOKEN.search(html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
-
-
-def comment_data(token: str, **overrides) -> dict:
-    data = {
-        "comment-csrf_token": token,
-        "comment-name": "Grace Reader",
-        "comment-email": "grace@example.com",
-        "comment-website": "",
-        "comment-body": "A thoughtful reply.\n\nWith a second paragraph.",
-    }
-    data.update({f"comment-{k}": v for k, v in overrides.items()})
-    return data

@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta
 
-from factories import add_comments, make_article
+from support import add_comments, make_article
 
 from blog.extensions import db
 

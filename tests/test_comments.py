@@ -1,9 +1,8 @@
 import re
 
 import pytest
-from conftest import comment_data, csrf_token
-from factories import add_comments, make_article
 from sqlalchemy import func, select
+from support import add_comments, comment_data, csrf_token, make_article
 
 from blog.extensions import db
 from blog.models import Article, Comment

@@ -1,4 +1,4 @@
-from conftest import csrf_token
+from support import csrf_token
 
 
 def test_cookie_notice_shows_until_dismissed_without_javascript(article, client):

@@ -2,7 +2,7 @@
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from helpers import ARTICLE, article_with_comments, fill_comment
+from journey import ARTICLE, article_with_comments, fill_comment
 from playwright.sync_api import expect
 
 axe = Axe()

@@ -2,7 +2,7 @@
 
 import re
 
-from helpers import ARTICLE, article_with_comments, comment_texts, comment_total, fill_comment
+from journey import ARTICLE, article_with_comments, comment_texts, comment_total, fill_comment
 from playwright.sync_api import expect
 
 PAGE_SIZE = 5

@@ -1,5 +1,6 @@
-"""Test data shared by the unit and browser suites."""
+"""Test data and form helpers shared by the unit and browser suites."""
 
+import re
 from datetime import datetime, timedelta
 
 from blog.extensions import db
@@ -38,3 +39,26 @@ def add_comments(article: Article, count: int, start=datetime(2008, 1, 1, 10, 0)
     if fields.get("status", CommentStatus.PUBLISHED) == CommentStatus.PUBLISHED:
         article.comment_count += count
     db.session.commit()
+
+
+TOKEN = re.compile(r'name="(?:comment-)?csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, path="/") -> str:
+    """A valid token, read from a rendered form as a browser would."""
+    html = client.get(path).get_data(as_text=True)
+    match = TOKEN.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def comment_data(token: str, **overrides) -> dict:
+    data = {
+        "comment-csrf_token": token,
+        "comment-name": "Grace Reader",
+        "comment-email": "grace@example.com",
+        "comment-website": "",
+        "comment-body": "A thoughtful reply.\n\nWith a second paragraph.",
+    }
+    data.update({f"comment-{k}": v for k, v in overrides.items()})
+    return data

@@ -1,7 +1,7 @@
 """Small actions that several journeys share."""
 
-from factories import add_comments, make_article
 from sqlalchemy import func, select
+from support import add_comments, make_article
 
 from blog.extensions import db
 from blog.models import Comment
