@@ -38,11 +38,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     database.configure_engine_events()
 
-    from . import articles, comments, consent, errors, templating
+    from . import admin, articles, comments, consent, errors, security, templating
+
+    security.register(app)
 
     app.register_blueprint(articles.bp)
     app.register_blueprint(comments.bp)
     app.register_blueprint(consent.bp)
+    app.register_blueprint(admin.bp)
     errors.register(app)
     templating.register(app)
 

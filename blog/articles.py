@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from . import queries
 from .forms import CommentForm
 from .models import Article
+from .own_comments import own_comment_ids
 
 bp = Blueprint("articles", __name__)
 
@@ -25,7 +26,7 @@ def render_article(
 ):
     """The full article page, showing the comment page that starts after `after`."""
     comments, next_after = queries.comment_page(
-        article.id, after, current_app.config["COMMENTS_PER_PAGE"]
+        article.id, after, current_app.config["COMMENTS_PER_PAGE"], own_comment_ids()
     )
     page = render_template(
         "articles/show.html",
@@ -33,7 +34,7 @@ def render_article(
         comments=comments,
         next_after=next_after,
         after=after,
-        form=form or CommentForm(),
+        form=(form or CommentForm()).stamp(article.id),
         **extra,
     )
     return page, status

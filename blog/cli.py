@@ -6,10 +6,11 @@ from pathlib import Path
 import click
 from flask import Flask
 from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 
 from . import demo
 from .extensions import db
-from .models import Article, Comment, CommentStatus
+from .models import AdminUser, Article, Comment, CommentStatus
 from .publishing import ImportProblem, article_from_file
 
 
@@ -40,6 +41,8 @@ def _demo_article(spec: dict) -> Article:
 
 
 def register(app: Flask) -> None:
+    register_admin_commands(app)
+
     @app.cli.command("init-db")
     def init_db() -> None:
         """Create the database tables (safe to run again)."""
@@ -76,3 +79,24 @@ def register(app: Flask) -> None:
         db.session.add(article)
         db.session.commit()
         click.echo(f"Published '{article.title}' at /articles/{article.slug}")
+
+
+def register_admin_commands(app: Flask) -> None:
+    @app.cli.command("create-admin")
+    @click.option("--username", prompt=True, help="The name to sign in with.")
+    @click.password_option(help="Asked for twice when not given.")
+    def create_admin(username: str, password: str) -> None:
+        """Create an admin account, or set a new password for an existing one."""
+        db.create_all()
+        username = username.strip()
+        if not username:
+            raise click.ClickException("the username cannot be empty")
+        if len(password) < 10:
+            raise click.ClickException("use a password of at least 10 characters")
+        user = db.session.scalar(select(AdminUser).where(AdminUser.username == username))
+        if user is None:
+            user = AdminUser(username=username, password_hash="")
+            db.session.add(user)
+        user.password_hash = generate_password_hash(password, method="scrypt")
+        db.session.commit()
+        click.echo(f"Admin '{username}' can now sign in at /admin/login.")

@@ -2,15 +2,26 @@
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
-from . import queries
+from . import antispam, queries, throttle
 from .articles import article_or_404, render_article
 from .extensions import db
 from .forms import CommentForm
 from .htmx import is_htmx
 from .models import Article, Comment, CommentStatus
+from .own_comments import own_comment_ids, remember
 
 bp = Blueprint("comments", __name__)
+
+FIX_FIELDS = "Your comment was not posted. Please correct the marked fields."
+DUPLICATE = "You have already said that. Your earlier comment with these words is saved."
+TOO_QUICK = "You are posting too quickly. Please wait a few seconds and send it again."
+THANKS = {
+    CommentStatus.PUBLISHED: "Thank you, your comment has been posted.",
+    CommentStatus.PENDING: "Thank you. Your comment is awaiting moderation.",
+    CommentStatus.SPAM: "Thank you. Your comment is awaiting moderation.",
+}
 
 
 @bp.get("/articles/<slug>/comments")
@@ -21,7 +32,7 @@ def page(slug: str):
     if not is_htmx():
         return render_article(article, after=after)
     comments, next_after = queries.comment_page(
-        article.id, after, current_app.config["COMMENTS_PER_PAGE"]
+        article.id, after, current_app.config["COMMENTS_PER_PAGE"], own_comment_ids()
     )
     return render_template(
         "comments/_page.html", article=article, comments=comments, next_after=next_after
@@ -33,11 +44,10 @@ def permalink(slug: str, comment_id: int):
     """A stable address for one comment: redirect to the page that shows it."""
     article = article_or_404(slug)
     comment = db.session.get(Comment, comment_id)
-    if (
-        comment is None
-        or comment.article_id != article.id
-        or comment.status != CommentStatus.PUBLISHED
-    ):
+    visible = comment is not None and (
+        comment.status == CommentStatus.PUBLISHED or comment.id in own_comment_ids()
+    )
+    if not visible or comment.article_id != article.id:
         abort(404, description="That comment is not available. It may have been removed.")
     return redirect(comment_location(article, comment))
 
@@ -53,6 +63,7 @@ def comment_location(article: Article, comment: Comment) -> str:
 
 def render_form(article: Article, form: CommentForm, status: int, message: str | None = None):
     """The form with its errors: in place under htmx, else the whole article page."""
+    form.stamp(article.id)
     if is_htmx():
         html = render_template(
             "comments/_form.html", article=article, form=form, form_message=message
@@ -61,40 +72,98 @@ def render_form(article: Article, form: CommentForm, status: int, message: str |
     return render_article(article, form=form, status=status, form_message=message)
 
 
+def refuse_quietly(article: Article):
+    """What a bot that filled the honeypot sees: success, with nothing stored."""
+    if not is_htmx():
+        return redirect(url_for("articles.show", slug=article.slug, _anchor="comments"), 303)
+    return render_template(
+        "comments/_created.html",
+        article=article,
+        comment=None,
+        form=CommentForm(formdata=None).stamp(article.id),
+        status_message=THANKS[CommentStatus.PENDING],
+    )
+
+
 @bp.post("/articles/<slug>/comments")
 def create(slug: str):
-    """Store a new comment; answer with the comment in place, or redirect to it."""
+    """Check and store a new comment; answer with it in place, or redirect to it."""
     article = article_or_404(slug)
+    if antispam.honeypot_filled():
+        return refuse_quietly(article)
     form = CommentForm()
     if not form.validate_on_submit():
-        return render_form(
-            article, form, 422, "Your comment was not posted. Please correct the marked fields."
-        )
+        return render_form(article, form, 422, FIX_FIELDS)
+    trap = antispam.time_trap_message(form.started.data, article.id)
+    if trap:
+        return render_form(article, form, 422, trap)
+    print_ = antispam.fingerprint(form.email.data, form.body.data)
+    if antispam.is_duplicate(article.id, print_):
+        form.body.errors.append(DUPLICATE)
+        return render_form(article, form, 422, FIX_FIELDS)
+
+    ip_hash = throttle.client_fingerprint()
+    flood_seconds = current_app.config["COMMENT_FLOOD_SECONDS"]
+    if throttle.hit(f"post:{ip_hash}", flood_seconds) > 1:
+        db.session.rollback()
+        return render_form(article, form, 429, TOO_QUICK)
+    comment = store(article, form, print_, ip_hash)
+    if comment is None:
+        form.body.errors.append(DUPLICATE)
+        return render_form(article, form, 422, FIX_FIELDS)
+    return answer_created(article, comment)
+
+
+def store(article: Article, form: CommentForm, print_: str, ip_hash: str) -> Comment | None:
+    """Insert the comment and keep the count, in one short transaction."""
+    status = antispam.decide_status(
+        form.name.data, form.email.data, form.website.data, form.body.data
+    )
     comment = Comment(
         article_id=article.id,
         author_name=form.name.data,
         author_email=form.email.data,
         author_url=form.website.data or None,
-        status=CommentStatus.PUBLISHED,
+        status=status,
+        fingerprint=print_,
+        ip_hash=ip_hash,
     )
     comment.set_body(form.body.data)
-    db.session.add(comment)
-    # Counted in SQL so that concurrent posts never lose an increment.
-    db.session.execute(
-        update(Article)
-        .where(Article.id == article.id)
-        .values(comment_count=Article.comment_count + 1)
-    )
-    db.session.commit()
-    if not is_htmx():
-        return redirect(comment_location(article, comment), 303)
-    return render_template(
-        "comments/_created.html",
-        article=article,
-        comment=comment,
-        form=CommentForm(formdata=None),
-        status_message="Thank you, your comment has been posted.",
-    )
+    try:
+        db.session.add(comment)
+        if status == CommentStatus.PUBLISHED:
+            # Counted in SQL so that concurrent posts never lose an increment.
+            db.session.execute(
+                update(Article)
+                .where(Article.id == article.id)
+                .values(comment_count=Article.comment_count + 1)
+            )
+        db.session.commit()
+    except IntegrityError:  # the same words from the same person, a moment ago
+        db.session.rollback()
+        return None
+    db.session.refresh(article)
+    return comment
+
+
+def answer_created(article: Article, comment: Comment):
+    if comment.status == CommentStatus.SPAM:
+        return refuse_quietly(article)
+    if is_htmx():
+        response = current_app.make_response(
+            render_template(
+                "comments/_created.html",
+                article=article,
+                comment=comment,
+                form=CommentForm(formdata=None).stamp(article.id),
+                status_message=THANKS[comment.status],
+            )
+        )
+    else:
+        response = redirect(comment_location(article, comment), 303)
+    if comment.status == CommentStatus.PENDING:
+        remember(response, comment.id)
+    return response
 
 
 def csrf_failed():

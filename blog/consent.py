@@ -25,6 +25,6 @@ def accept():
         max_age=current_app.config["COOKIE_CONSENT_MAX_AGE"],
         httponly=True,
         samesite="Lax",
-        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        secure=current_app.config["SITE_HTTPS"],
     )
     return response

@@ -1,11 +1,22 @@
 """Flask-WTF forms and the validators behind their messages."""
 
+from __future__ import annotations
+
 import unicodedata
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField, TextAreaField, URLField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from .antispam import FORM_MAX_AGE, form_age, form_started_token
 
 # Control characters other than newline and tab are never stored.
 _ALLOWED_CONTROLS = {"\n", "\t"}
@@ -85,7 +96,39 @@ class CommentForm(FlaskForm):
         ],
         render_kw={"rows": 7, "maxlength": 5000},
     )
+    # When the form was shown, signed (see antispam.time_trap_message).
+    started = HiddenField()
+
+    def stamp(self, article_id: int) -> CommentForm:
+        """Give the form a fresh start time unless it carries a valid, recent one."""
+        age = form_age(self.started.data, article_id)
+        if age is None or age > FORM_MAX_AGE:
+            self.started.data = form_started_token(article_id)
+        return self
 
 
 class ConsentForm(FlaskForm):
     """Only the CSRF token: dismissing the cookie notice is a POST like any other."""
+
+
+class LoginForm(FlaskForm):
+    username = StringField(
+        "Username",
+        filters=[clean_line],
+        validators=[DataRequired("Please enter your username.")],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Please enter your password.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class WordListForm(FlaskForm):
+    hold = TextAreaField("Hold for moderation", filters=[clean_text], render_kw={"rows": 8})
+    block = TextAreaField("Send to spam", filters=[clean_text], render_kw={"rows": 8})
+
+
+class ActionForm(FlaskForm):
+    """Only the CSRF token: moderation buttons carry their action in the URL."""

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from flask import url_for
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .extensions import db
 from .rendering import comment_to_html, cut_at_word, markdown_to_html, plain_text
@@ -75,10 +75,27 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default=CommentStatus.PUBLISHED)
 
+    # Lower-cased email, to recognise a returning commenter; never shown.
+    email_key: Mapped[str] = mapped_column(String(254), default="")
+    # Hash of email and text: the same words from the same person are stored once per article.
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # Keyed hash of the poster's IP address; the address itself is never stored.
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
+
     article: Mapped[Article] = relationship(back_populates="comments")
 
-    # The comment list pages by (created_at, id) within one article and status.
-    __table_args__ = (Index("ix_comment_listing", "article_id", "status", "created_at", "id"),)
+    __table_args__ = (
+        # The comment list pages by (created_at, id) within one article and status.
+        Index("ix_comment_listing", "article_id", "status", "created_at", "id"),
+        Index("ux_comment_fingerprint", "article_id", "fingerprint", unique=True),
+        Index("ix_comment_email_status", "email_key", "status"),
+        Index("ix_comment_queue", "status", "created_at"),
+    )
+
+    @validates("author_email")
+    def _keep_email_key(self, _key: str, value: str) -> str:
+        self.email_key = (value or "").lower()
+        return value
 
     def set_body(self, text: str) -> None:
         self.body = text
@@ -87,3 +104,28 @@ class Comment(db.Model):
     @property
     def anchor(self) -> str:
         return f"comment-{self.id}"
+
+
+class Throttle(db.Model):
+    """A counter per key (a hashed IP, a login name) in a fixed time window.
+
+    Kept in the database so that every worker and machine sees the same limits.
+    """
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    window_start: Mapped[datetime]
+    hits: Mapped[int]
+
+
+class WordRule(db.Model):
+    """An admin-edited word: `hold` sends a comment to moderation, `block` to spam."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    word: Mapped[str] = mapped_column(String(100))
+
+
+class AdminUser(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))

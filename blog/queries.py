@@ -30,12 +30,18 @@ def article_page(before_id: int | None, limit: int) -> tuple[list[Article], int 
 
 
 def comment_page(
-    article_id: int, after_id: int | None, limit: int
+    article_id: int, after_id: int | None, limit: int, own_ids: list[int] | None = None
 ) -> tuple[list[Comment], int | None]:
-    """Oldest first after the comment `after_id`; returns the page and the next key."""
-    stmt = select(Comment).where(
-        Comment.article_id == article_id, Comment.status == CommentStatus.PUBLISHED
-    )
+    """Oldest first after the comment `after_id`; returns the page and the next key.
+
+    `own_ids` are held comments this reader posted: they see them, nobody else does.
+    """
+    visible = Comment.status == CommentStatus.PUBLISHED
+    if own_ids:
+        visible = or_(
+            visible, and_(Comment.id.in_(own_ids), Comment.status == CommentStatus.PENDING)
+        )
+    stmt = select(Comment).where(Comment.article_id == article_id, visible)
     if after_id:
         anchor = select(Comment.created_at).where(Comment.id == after_id).scalar_subquery()
         stmt = stmt.where(

@@ -18,6 +18,21 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": 6 * 3600,
+    # Served over HTTPS: cookies get the Secure flag and HSTS is sent.
+    "SITE_HTTPS": False,
+    # Number of trusted proxies in front of the app (X-Forwarded-For/-Proto/-Host).
+    "PROXY_COUNT": 0,
+    # Anti-spam and moderation.
+    "COMMENT_HONEYPOT_FIELD": "homepage",
+    "COMMENT_MIN_FILL_SECONDS": 3,
+    "COMMENT_FLOOD_SECONDS": 15,
+    "COMMENT_MAX_LINKS": 2,
+    "COMMENT_MODERATION": "first-time",  # none, first-time or all
+    "COMMENT_MODERATION_WORDS": [],
+    "COMMENT_BLOCK_WORDS": [],
+    "OWN_COMMENTS_COOKIE": "my_comments",
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_WINDOW_SECONDS": 15 * 60,
 }
 
 SECRET_KEY_FILE = "secret_key"

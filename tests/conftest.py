@@ -26,6 +26,10 @@ def app(tmp_path):
             "COMMENTS_PER_PAGE": 3,
             "ARTICLES_PER_PAGE": 2,
             "TIMEZONE": "UTC",
+            # Anti-spam rules have their own tests; elsewhere they stay out of the way.
+            "COMMENT_MIN_FILL_SECONDS": 0,
+            "COMMENT_FLOOD_SECONDS": 0,
+            "COMMENT_MODERATION": "none",
         }
     )
     with app.app_context():

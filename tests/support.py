@@ -52,9 +52,22 @@ def csrf_token(client, path="/") -> str:
     return match.group(1)
 
 
-def comment_data(token: str, **overrides) -> dict:
+STARTED = re.compile(r'name="comment-started" type="hidden" value="([^"]*)"')
+
+
+def form_tokens(client, path) -> dict:
+    """The hidden fields of the comment form (CSRF token, signed start time)."""
+    html = client.get(path).get_data(as_text=True)
+    return {
+        "comment-csrf_token": TOKEN.search(html).group(1),
+        "comment-started": STARTED.search(html).group(1),
+    }
+
+
+def comment_data(token: str | dict, **overrides) -> dict:
+    hidden = token if isinstance(token, dict) else {"comment-csrf_token": token}
     data = {
-        "comment-csrf_token": token,
+        **hidden,
         "comment-name": "Grace Reader",
         "comment-email": "grace@example.com",
         "comment-website": "",

@@ -2,7 +2,7 @@ import re
 
 import pytest
 from sqlalchemy import func, select
-from support import add_comments, comment_data, csrf_token, make_article
+from support import STARTED, TOKEN, add_comments, comment_data, form_tokens, make_article
 
 from blog.extensions import db
 from blog.models import Article, Comment
@@ -89,7 +89,7 @@ def test_comment_permalink_redirects_to_the_page_that_shows_it(app, client):
 def test_inline_post_inserts_comment_clears_form_updates_count_and_announces(
     app, client, htmx_client, article
 ):
-    token = csrf_token(client, ARTICLE)
+    token = form_tokens(client, ARTICLE)
     response = htmx_client.post(POST, data=comment_data(token))
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -119,7 +119,7 @@ def test_status_region_is_a_live_region(article, client):
 
 
 def test_plain_post_redirects_to_the_new_comment(app, client, article):
-    token = csrf_token(client, ARTICLE)
+    token = form_tokens(client, ARTICLE)
     response = client.post(POST, data=comment_data(token))
     assert response.status_code == 303
     assert response.headers["Location"] == "/articles/a-quiet-article#comment-1"
@@ -130,13 +130,13 @@ def test_plain_post_redirects_to_the_new_comment(app, client, article):
 def test_plain_post_to_a_long_thread_redirects_to_the_later_page(app, client):
     with app.app_context():
         add_comments(make_article(), 4)
-    token = csrf_token(client, ARTICLE)
+    token = form_tokens(client, ARTICLE)
     response = client.post(POST, data=comment_data(token))
     assert response.headers["Location"] == "/articles/a-quiet-article/comments?after=4#comment-5"
 
 
 def test_website_becomes_a_nofollow_link(app, client, article):
-    token = csrf_token(client, ARTICLE)
+    token = form_tokens(client, ARTICLE)
     client.post(POST, data=comment_data(token, website="https://grace.example.com/"))
     html = client.get(ARTICLE).get_data(as_text=True)
     assert (
@@ -167,7 +167,7 @@ INVALID = [
 def test_invalid_inline_post_returns_form_with_error_at_the_field(
     app, client, htmx_client, article, overrides, field, message
 ):
-    token = csrf_token(client, ARTICLE)
+    token = form_tokens(client, ARTICLE)
     response = htmx_client.post(POST, data=comment_data(token, **overrides))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -184,7 +184,7 @@ def test_invalid_inline_post_returns_form_with_error_at_the_field(
 def test_invalid_post_keeps_typed_values_and_focuses_first_invalid(
     app, client, htmx_client, article
 ):
-    token = csrf_token(client, ARTICLE)
+    token = form_tokens(client, ARTICLE)
     data = comment_data(token, name="", email="bad", body="Keep <this> text please")
     html = htmx_client.post(POST, data=data).get_data(as_text=True)
     assert 'value="bad"' in html
@@ -195,7 +195,7 @@ def test_invalid_post_keeps_typed_values_and_focuses_first_invalid(
 
 
 def test_invalid_plain_post_rerenders_the_whole_page_with_errors(app, client, article):
-    token = csrf_token(client, ARTICLE)
+    token = form_tokens(client, ARTICLE)
     response = client.post(POST, data=comment_data(token, email="bad"))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -238,13 +238,16 @@ def test_post_with_forged_token_is_refused_without_javascript(app, client, artic
 def test_fresh_token_from_the_refusal_then_works(app, client, htmx_client, article):
     client.get(ARTICLE)  # a session exists, but the form was sent with an old token
     refused = htmx_client.post(POST, data=comment_data("stale")).get_data(as_text=True)
-    fresh = re.search(r'name="comment-csrf_token" type="hidden" value="([^"]+)"', refused).group(1)
+    fresh = {
+        "comment-csrf_token": TOKEN.search(refused).group(1),
+        "comment-started": STARTED.search(refused).group(1),
+    }
     assert htmx_client.post(POST, data=comment_data(fresh)).status_code == 200
     assert len(stored_comments(app)) == 1
 
 
 def test_expired_token_is_refused(app, client, htmx_client, article):
-    token = csrf_token(client, ARTICLE)
+    token = form_tokens(client, ARTICLE)
     app.config["WTF_CSRF_TIME_LIMIT"] = -1  # every token is already too old
     response = htmx_client.post(POST, data=comment_data(token))
     assert response.status_code == 400
@@ -253,7 +256,7 @@ def test_expired_token_is_refused(app, client, htmx_client, article):
 
 
 def test_unknown_article_post_is_404_and_stores_nothing(app, client, article):
-    token = csrf_token(client, ARTICLE)
+    token = form_tokens(client, ARTICLE)
     response = client.post("/articles/nope/comments", data=comment_data(token))
     assert response.status_code == 404
     with app.app_context():
@@ -274,7 +277,7 @@ HOSTILE = [
 @pytest.mark.parametrize("payload", HOSTILE)
 @pytest.mark.parametrize("field", ["name", "body"])
 def test_hostile_text_is_shown_as_text(app, client, article, payload, field):
-    token = csrf_token(client, ARTICLE)
+    token = form_tokens(client, ARTICLE)
     extra = {field: payload + " padding"} if field == "body" else {field: payload}
     client.post(POST, data=comment_data(token, **extra))
     html = client.get(ARTICLE).get_data(as_text=True)
@@ -296,7 +299,7 @@ def test_hostile_text_is_shown_as_text(app, client, article, payload, field):
     ],
 )
 def test_hostile_website_is_refused_and_never_linked(app, client, article, website):
-    token = csrf_token(client, ARTICLE)
+    token = form_tokens(client, ARTICLE)
     response = client.post(POST, data=comment_data(token, website=website))
     assert response.status_code == 422
     assert stored_comments(app) == []

@@ -1,0 +1,160 @@
+"""The owner's side: sign in, the moderation queue, and the word lists."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.orm import joinedload
+from werkzeug.security import check_password_hash
+
+from . import moderation, throttle
+from .consent import safe_next
+from .extensions import db
+from .forms import ActionForm, LoginForm, WordListForm
+from .htmx import is_htmx
+from .models import AdminUser, Comment, CommentStatus, WordRule
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+QUEUES = {"pending": CommentStatus.PENDING, "spam": CommentStatus.SPAM}
+QUEUE_PAGE = 50
+
+
+def current_admin() -> AdminUser | None:
+    admin_id = session.get("admin_id")
+    return db.session.get(AdminUser, admin_id) if admin_id else None
+
+
+@bp.before_request
+def require_login():
+    """Every admin page but the sign-in page needs a signed-in owner."""
+    if request.endpoint in ("admin.login",) or current_admin() is not None:
+        return None
+    if is_htmx():
+        return "Please sign in again.", 401
+    return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign in, with failed attempts limited per client."""
+    form = LoginForm()
+    key = f"login:{throttle.client_fingerprint()}"
+    window = current_app.config["LOGIN_WINDOW_SECONDS"]
+    if throttle.count(key, window) >= current_app.config["LOGIN_MAX_FAILURES"]:
+        message = "Too many failed sign-in attempts. Please wait 15 minutes and try again."
+        return render_template("admin/login.html", form=form, message=message), 429
+    if not form.validate_on_submit():
+        return render_template("admin/login.html", form=form), 422 if form.errors else 200
+    user = db.session.scalar(select(AdminUser).where(AdminUser.username == form.username.data))
+    if user is None or not check_password_hash(user.password_hash, form.password.data):
+        throttle.hit(key, window)
+        db.session.commit()
+        message = "That username and password do not match."
+        return render_template("admin/login.html", form=form, message=message), 401
+    throttle.reset(key)
+    db.session.commit()
+    session.clear()  # a fresh session on sign-in
+    session["admin_id"] = user.id
+    target = request.args.get("next")
+    return redirect(safe_next(target) if target else url_for("admin.queue"), 303)
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out."""
+    session.clear()
+    return redirect(url_for("articles.index"), 303)
+
+
+@bp.get("/")
+def queue():
+    """Pending or spam comments, newest first, with their article and an excerpt."""
+    status = request.args.get("status", "pending")
+    if status not in QUEUES:
+        abort(404)
+    before = request.args.get("before", type=int)
+    stmt = (
+        select(Comment).options(joinedload(Comment.article)).where(Comment.status == QUEUES[status])
+    )
+    if before:
+        anchor = select(Comment.created_at).where(Comment.id == before).scalar_subquery()
+        stmt = stmt.where(
+            or_(
+                Comment.created_at < anchor, and_(Comment.created_at == anchor, Comment.id < before)
+            )
+        )
+    rows = list(
+        db.session.scalars(
+            stmt.order_by(Comment.created_at.desc(), Comment.id.desc()).limit(QUEUE_PAGE + 1)
+        )
+    )
+    return render_template(
+        "admin/queue.html",
+        comments=rows[:QUEUE_PAGE],
+        next_before=rows[QUEUE_PAGE - 1].id if len(rows) > QUEUE_PAGE else None,
+        status=status,
+        form=ActionForm(),
+    )
+
+
+def back_to_queue():
+    target = request.form.get("back")
+    return redirect(safe_next(target) if target else url_for("admin.queue"), 303)
+
+
+@bp.post("/comments/<int:comment_id>/<action>")
+def act(comment_id: int, action: str):
+    """Approve, spam or delete one comment; the row updates in place under htmx."""
+    if action not in moderation.ACTIONS:
+        abort(404)
+    changed = moderation.apply(action, [comment_id])
+    if not changed:
+        abort(404, description="That comment no longer exists.")
+    db.session.commit()
+    if not is_htmx():
+        return back_to_queue()
+    return render_template(
+        "admin/_row.html",
+        comment=changed[0],
+        done=moderation.DONE[action],
+        deleted=action == "delete",
+        form=ActionForm(),
+    )
+
+
+@bp.post("/comments/bulk")
+def bulk():
+    """The same actions for every ticked comment."""
+    action = request.form.get("action", "")
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    if action not in moderation.ACTIONS:
+        abort(400, description="Choose Approve, Spam or Delete.")
+    moderation.apply(action, ids)
+    db.session.commit()
+    return back_to_queue()
+
+
+@bp.route("/words", methods=["GET", "POST"])
+def words():
+    """Edit the words that hold a comment for moderation or send it to spam."""
+    form = WordListForm()
+    if form.validate_on_submit():
+        db.session.execute(delete(WordRule))
+        for kind in ("hold", "block"):
+            for word in {w.strip().lower() for w in getattr(form, kind).data.splitlines()}:
+                if word:
+                    db.session.add(WordRule(kind=kind, word=word[:100]))
+        db.session.commit()
+        return redirect(url_for("admin.words", saved=1), 303)
+    rules = list(db.session.scalars(select(WordRule).order_by(WordRule.word)))
+    if request.method == "GET":
+        form.hold.data = "\n".join(r.word for r in rules if r.kind == "hold")
+        form.block.data = "\n".join(r.word for r in rules if r.kind == "block")
+    return render_template("admin/words.html", form=form, saved=request.args.get("saved"))

@@ -1,0 +1,103 @@
+"""Checks a comment passes before it is stored, and where it goes when it is."""
+
+import hashlib
+import re
+import time
+
+from flask import current_app, request
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import exists, select
+
+from .extensions import db
+from .models import Comment, CommentStatus, WordRule
+
+FORM_MAX_AGE = 24 * 3600
+_LINK = re.compile(r"(?i)\b(?:https?://|www\.)")
+
+
+def now() -> float:
+    return time.time()  # one place for tests to move the clock
+
+
+def _form_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="comment-form-started")
+
+
+def form_started_token(article_id: int) -> str:
+    """A signed note of when the form was shown, carried in a hidden field."""
+    return _form_signer().dumps({"a": article_id, "t": round(now(), 2)})
+
+
+def form_age(token: str | None, article_id: int) -> float | None:
+    """Seconds since the form was shown, or None for a missing or forged token."""
+    try:
+        data = _form_signer().loads(token or "")
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("a") != article_id:
+        return None
+    return now() - float(data.get("t", 0))
+
+
+def time_trap_message(token: str | None, article_id: int) -> str | None:
+    """Refuse forms sent faster than a person types, or older than a day."""
+    age = form_age(token, article_id)
+    if age is None or age > FORM_MAX_AGE:
+        return "This form is out of date. We kept your comment: please check it and send it again."
+    if age < current_app.config["COMMENT_MIN_FILL_SECONDS"]:
+        return "That was quicker than we expected. Please wait a moment and send it again."
+    return None
+
+
+def honeypot_filled() -> bool:
+    """People never see the honeypot field; anything in it came from a bot."""
+    return bool(request.form.get(current_app.config["COMMENT_HONEYPOT_FIELD"], "").strip())
+
+
+def fingerprint(email: str, body: str) -> str:
+    return hashlib.sha256(f"{email.lower()}\n{body}".encode()).hexdigest()
+
+
+def is_duplicate(article_id: int, print_: str) -> bool:
+    return db.session.scalar(
+        select(exists().where(Comment.article_id == article_id, Comment.fingerprint == print_))
+    )
+
+
+def _words(kind: str, setting: str) -> list[str]:
+    configured = current_app.config.get(setting) or []
+    if isinstance(configured, str):  # from an environment variable: comma separated
+        configured = configured.split(",")
+    stored = db.session.scalars(select(WordRule.word).where(WordRule.kind == kind))
+    return [w.strip().lower() for w in [*configured, *stored] if w and w.strip()]
+
+
+def _mentions(words: list[str], text: str) -> bool:
+    return any(word in text for word in words)
+
+
+def decide_status(name: str, email: str, website: str | None, body: str) -> str:
+    """Published, held for moderation, or spam, by the site's rules."""
+    text = "\n".join([name, email, website or "", body]).lower()
+    if _mentions(_words("block", "COMMENT_BLOCK_WORDS"), text):
+        return CommentStatus.SPAM
+    if len(_LINK.findall(body)) > current_app.config["COMMENT_MAX_LINKS"]:
+        return CommentStatus.PENDING
+    if _mentions(_words("hold", "COMMENT_MODERATION_WORDS"), text):
+        return CommentStatus.PENDING
+    mode = current_app.config["COMMENT_MODERATION"]
+    if mode == "all":
+        return CommentStatus.PENDING
+    if mode == "first-time" and not _approved_before(email):
+        return CommentStatus.PENDING
+    return CommentStatus.PUBLISHED
+
+
+def _approved_before(email: str) -> bool:
+    return db.session.scalar(
+        select(
+            exists().where(
+                Comment.email_key == email.lower(), Comment.status == CommentStatus.PUBLISHED
+            )
+        )
+    )

@@ -1,0 +1,38 @@
+"""Changing a comment's status while keeping the article's published count right."""
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from .extensions import db
+from .models import Article, Comment, CommentStatus
+
+ACTIONS = {"approve": CommentStatus.PUBLISHED, "spam": CommentStatus.SPAM, "delete": None}
+DONE = {"approve": "Approved.", "spam": "Marked as spam.", "delete": "Deleted."}
+
+
+def _adjust_count(article_id: int, change: int) -> None:
+    if change:
+        db.session.execute(
+            update(Article)
+            .where(Article.id == article_id)
+            .values(comment_count=Article.comment_count + change)
+        )
+
+
+def apply(action: str, comment_ids: list[int]) -> list[Comment]:
+    """Approve, spam or delete comments; returns those that existed. Caller commits."""
+    comments = list(
+        db.session.scalars(
+            select(Comment).options(joinedload(Comment.article)).where(Comment.id.in_(comment_ids))
+        )
+    )
+    new_status = ACTIONS[action]
+    for comment in comments:
+        was_published = comment.status == CommentStatus.PUBLISHED
+        now_published = new_status == CommentStatus.PUBLISHED
+        _adjust_count(comment.article_id, int(now_published) - int(was_published))
+        if new_status is None:
+            db.session.delete(comment)
+        else:
+            comment.status = new_status
+    return comments
