@@ -31,6 +31,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.load_or_create_secret_key(app.instance_path)
 
+    from . import security
+
+    security.register(app)  # first, so its request checks run before CSRF reads the form
     db.init_app(app)
     csrf.init_app(app)
 
@@ -38,9 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     database.configure_engine_events()
 
-    from . import admin, articles, comments, consent, errors, security, templating
-
-    security.register(app)
+    from . import admin, articles, comments, consent, errors, templating
 
     app.register_blueprint(articles.bp)
     app.register_blueprint(comments.bp)

@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from journey import MIN_FILL_SECONDS, PAGE_SIZE
 from werkzeug.serving import make_server
 
 from blog import create_app
@@ -24,7 +25,6 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-PAGE_SIZE = 5
 
 
 def pytest_collection_modifyitems(config, items):
@@ -50,6 +50,10 @@ def live_app(tmp_path_factory):
             "SITE_NAME": "Browser Notes",
             "COMMENTS_PER_PAGE": PAGE_SIZE,
             "TIMEZONE": "UTC",
+            # Anti-spam timers shortened, not switched off: journeys wait them out.
+            "COMMENT_MIN_FILL_SECONDS": MIN_FILL_SECONDS,
+            "COMMENT_FLOOD_SECONDS": 1,
+            "COMMENT_MODERATION": "none",
         }
     )
     return app
@@ -77,13 +81,24 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(autouse=True)
 def fresh_database(live_app):
-    """Every journey starts from empty tables."""
+    """Every journey starts from empty tables and the default settings."""
+    saved = dict(live_app.config)
     with live_app.app_context():
         db.drop_all()
         db.create_all()
     yield
+    live_app.config.update(saved)
     with live_app.app_context():
         db.session.remove()
+
+
+@pytest.fixture(autouse=True)
+def no_policy_violations(page):
+    """Any Content-Security-Policy report in the console fails the journey."""
+    reports = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and reports.append(m.text))
+    yield
+    assert reports == []
 
 
 @pytest.fixture

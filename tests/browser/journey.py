@@ -7,6 +7,8 @@ from blog.extensions import db
 from blog.models import Comment
 
 ARTICLE = "/articles/a-quiet-article"
+PAGE_SIZE = 5  # comments per page in the live app, small so that paging shows
+MIN_FILL_SECONDS = 0.4  # the time trap, shortened for journeys but still on
 
 
 def article_with_comments(count: int, **fields) -> str:
@@ -21,6 +23,8 @@ def comment_total() -> int:
 
 
 def fill_comment(page, name="Grace Reader", email="grace@example.com", website="", body="Hi"):
+    """Fill the form at a person's pace: faster than the time trap allows is refused."""
+    page.wait_for_timeout(MIN_FILL_SECONDS * 1000 + 100)
     page.fill("#comment-name", name)
     page.fill("#comment-email", email)
     page.fill("#comment-website", website)

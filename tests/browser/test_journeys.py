@@ -2,10 +2,16 @@
 
 import re
 
-from journey import ARTICLE, article_with_comments, comment_texts, comment_total, fill_comment
+from journey import (
+    ARTICLE,
+    MIN_FILL_SECONDS,
+    PAGE_SIZE,
+    article_with_comments,
+    comment_texts,
+    comment_total,
+    fill_comment,
+)
 from playwright.sync_api import expect
-
-PAGE_SIZE = 5
 
 
 def test_read_home_then_article(page, data):
@@ -155,6 +161,7 @@ def test_keyboard_only_reader_can_comment(page, data):
     page.keyboard.press("Tab")
     expect(page.locator("#comment-body")).to_be_focused()
     page.keyboard.type("Typed with keys alone.")
+    page.wait_for_timeout(MIN_FILL_SECONDS * 1000)  # people type slower than this
     for _ in range(5):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.id") == "comment-submit":
