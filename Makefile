@@ -30,10 +30,12 @@ serve: $(VENV)/.installed
 	$(BIN)/flask --app app init-db
 	$(BIN)/gunicorn --workers $${WORKERS:-2} --bind $(HOST):$(PORT) app:app
 
-## test: install test extras (and Chromium for browser tests), lint, run the whole suite
+## test: install test extras (Chromium, PostgreSQL when root), lint, run the suite on SQLite
+## and then again on PostgreSQL
 test: $(VENV)/.installed-test browsers
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+	bash scripts/with_postgres.sh
 
 browsers:
 	bash scripts/ensure_chromium.sh

@@ -10,7 +10,7 @@ from werkzeug.security import generate_password_hash
 
 from . import demo
 from .extensions import db
-from .models import AdminUser, Article, Comment, CommentStatus
+from .models import AdminUser, Article, Comment, CommentStatus, utcnow
 from .publishing import ImportProblem, article_from_file
 
 
@@ -65,20 +65,42 @@ def register(app: Flask) -> None:
 
     @app.cli.command("import-article")
     @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
-    def import_article(path: Path) -> None:
+    @click.option("--replace", is_flag=True, help="Update the article with the same slug.")
+    def import_article(path: Path, replace: bool) -> None:
         """Publish a Markdown file with front matter as an article."""
         db.create_all()
         try:
             article = article_from_file(path)
         except ImportProblem as problem:
             raise click.ClickException(f"{path}: {problem}") from None
-        if db.session.scalar(select(Article.id).where(Article.slug == article.slug)):
+        existing = db.session.scalar(select(Article).where(Article.slug == article.slug))
+        if existing is not None and not replace:
             raise click.ClickException(
-                f"{path}: an article with slug '{article.slug}' already exists"
+                f"{path}: an article with slug '{article.slug}' already exists "
+                "(use --replace to update it)"
             )
-        db.session.add(article)
+        if existing is not None:
+            for field in EDITABLE:
+                setattr(existing, field, getattr(article, field))
+            existing.revision += 1  # readers' cached copies are now stale
+            existing.changed_at = utcnow()
+        else:
+            db.session.add(article)
         db.session.commit()
-        click.echo(f"Published '{article.title}' at /articles/{article.slug}")
+        verb = "Updated" if existing is not None else "Published"
+        click.echo(f"{verb} '{article.title}' at /articles/{article.slug}")
+
+
+EDITABLE = (
+    "title",
+    "author",
+    "description",
+    "body_markdown",
+    "body_html",
+    "copyright_year",
+    "copyright_holder",
+    "published_at",
+)
 
 
 def register_admin_commands(app: Flask) -> None:

@@ -1,15 +1,23 @@
 """Comments: paging through them, posting one, and permalinks."""
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from sqlalchemy import update
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy.exc import IntegrityError
 
-from . import antispam, queries, throttle
+from . import antispam, page_cache, queries, throttle
 from .articles import article_or_404, render_article
 from .extensions import db
 from .forms import CommentForm
 from .htmx import is_htmx
-from .models import Article, Comment, CommentStatus
+from .models import Article, Comment, CommentStatus, record_change
 from .own_comments import own_comment_ids, remember
 
 bp = Blueprint("comments", __name__)
@@ -27,22 +35,25 @@ THANKS = {
 @bp.get("/articles/<slug>/comments")
 def page(slug: str):
     """The page of comments after `after`: appended in place under htmx, else a full page."""
-    article = article_or_404(slug)
+    article = article_or_404(slug, for_reading=True)
     after = request.args.get("after", type=int)
     if not is_htmx():
         return render_article(article, after=after)
-    comments, next_after = queries.comment_page(
-        article.id, after, current_app.config["COMMENTS_PER_PAGE"], own_comment_ids()
+    own_ids = own_comment_ids()
+    etag = page_cache.page_etag(article, after, fragment=True)
+    if page_cache.is_fresh(etag):
+        return page_cache.not_modified(article, etag)
+    items, next_after = page_cache.comment_items(article, after, own_ids)
+    html = render_template(
+        "comments/_page.html", article=article, comment_items=items, next_after=next_after
     )
-    return render_template(
-        "comments/_page.html", article=article, comments=comments, next_after=next_after
-    )
+    return page_cache.mark(make_response(html), article, etag)
 
 
 @bp.get("/articles/<slug>/comments/<int:comment_id>")
 def permalink(slug: str, comment_id: int):
     """A stable address for one comment: redirect to the page that shows it."""
-    article = article_or_404(slug)
+    article = article_or_404(slug, for_reading=True)
     comment = db.session.get(Comment, comment_id)
     visible = comment is not None and (
         comment.status == CommentStatus.PUBLISHED or comment.id in own_comment_ids()
@@ -132,12 +143,7 @@ def store(article: Article, form: CommentForm, print_: str, ip_hash: str) -> Com
     try:
         db.session.add(comment)
         if status == CommentStatus.PUBLISHED:
-            # Counted in SQL so that concurrent posts never lose an increment.
-            db.session.execute(
-                update(Article)
-                .where(Article.id == article.id)
-                .values(comment_count=Article.comment_count + 1)
-            )
+            record_change(article.id, published_delta=1)
         db.session.commit()
     except IntegrityError:  # the same words from the same person, a moment ago
         db.session.rollback()

@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, datetime
 
 from flask import url_for
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, event, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .extensions import db
@@ -39,6 +39,12 @@ class Article(db.Model):
     is_published: Mapped[bool] = mapped_column(default=True)
     # Kept up to date on every change so that lists never count rows per request.
     comment_count: Mapped[int] = mapped_column(default=0)
+    # Goes up whenever what a reader sees on the article page changes: the key for
+    # ETags and for cached comment HTML, valid across every worker.
+    revision: Mapped[int] = mapped_column(default=1)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The meta description, cut once when the article is saved (see _summarize).
+    summary: Mapped[str] = mapped_column(Text, default="")
 
     comments: Mapped[list[Comment]] = relationship(
         back_populates="article", cascade="all, delete-orphan", passive_deletes=True
@@ -52,16 +58,19 @@ class Article(db.Model):
         self.body_html = markdown_to_html(markdown)
 
     @property
-    def excerpt(self) -> str:
-        return self.description or plain_text(self.body_html)
-
-    @property
     def meta_description(self) -> str:
-        return cut_at_word(self.excerpt, 155)
+        return self.summary or cut_at_word(self.description or plain_text(self.body_html))
 
     @property
     def url(self) -> str:
         return url_for("articles.show", slug=self.slug)
+
+
+@event.listens_for(Article, "before_insert")
+@event.listens_for(Article, "before_update")
+def _summarize(_mapper, _connection, article: Article) -> None:
+    """The excerpt readers and search engines see, computed when saved, not per request."""
+    article.summary = cut_at_word(article.description or plain_text(article.body_html), 155)
 
 
 class Comment(db.Model):
@@ -129,3 +138,19 @@ class AdminUser(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+
+
+def record_change(article_id: int, published_delta: int = 0) -> None:
+    """Note a reader-visible change to an article's page, in the caller's transaction.
+
+    Done in SQL so that concurrent writers never lose an increment.
+    """
+    db.session.execute(
+        update(Article)
+        .where(Article.id == article_id)
+        .values(
+            comment_count=Article.comment_count + published_delta,
+            revision=Article.revision + 1,
+            changed_at=utcnow(),
+        )
+    )

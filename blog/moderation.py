@@ -1,22 +1,13 @@
 """Changing a comment's status while keeping the article's published count right."""
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .extensions import db
-from .models import Article, Comment, CommentStatus
+from .models import Comment, CommentStatus, record_change
 
 ACTIONS = {"approve": CommentStatus.PUBLISHED, "spam": CommentStatus.SPAM, "delete": None}
 DONE = {"approve": "Approved.", "spam": "Marked as spam.", "delete": "Deleted."}
-
-
-def _adjust_count(article_id: int, change: int) -> None:
-    if change:
-        db.session.execute(
-            update(Article)
-            .where(Article.id == article_id)
-            .values(comment_count=Article.comment_count + change)
-        )
 
 
 def apply(action: str, comment_ids: list[int]) -> list[Comment]:
@@ -30,7 +21,8 @@ def apply(action: str, comment_ids: list[int]) -> list[Comment]:
     for comment in comments:
         was_published = comment.status == CommentStatus.PUBLISHED
         now_published = new_status == CommentStatus.PUBLISHED
-        _adjust_count(comment.article_id, int(now_published) - int(was_published))
+        if was_published or now_published:
+            record_change(comment.article_id, int(now_published) - int(was_published))
         if new_status is None:
             db.session.delete(comment)
         else:

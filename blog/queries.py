@@ -1,15 +1,18 @@
 """Reads that page by key, never by OFFSET, so page 2,000 costs what page 1 costs."""
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from .extensions import db
 from .models import Article, Comment, CommentStatus
 
+# Built once: the article page runs this on every request.
+_PUBLISHED_BY_SLUG = select(Article).where(
+    Article.slug == bindparam("slug"), Article.is_published.is_(True)
+)
+
 
 def published_article_or_none(slug: str) -> Article | None:
-    return db.session.scalar(
-        select(Article).where(Article.slug == slug, Article.is_published.is_(True))
-    )
+    return db.session.execute(_PUBLISHED_BY_SLUG, {"slug": slug}).scalar_one_or_none()
 
 
 def article_page(before_id: int | None, limit: int) -> tuple[list[Article], int | None]:

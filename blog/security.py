@@ -2,8 +2,10 @@
 
 from urllib.parse import parse_qsl
 
-from flask import Flask, Response, abort, request
+from flask import Flask, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .revalidation import ConditionalGets
 
 # Scripts only from our own origin: htmx is configured by a <meta> tag and needs no eval,
 # and there is no inline script or on* attribute anywhere.
@@ -27,15 +29,31 @@ PERMISSIONS_POLICY = (
 )
 
 
-def add_security_headers(response: Response) -> Response:
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    return response
+HEADERS = [
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", PERMISSIONS_POLICY),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+]
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+
+class SecurityHeaders:
+    """WSGI middleware: the same headers on every response, 304s answered early included."""
+
+    def __init__(self, wsgi_app, https: bool):
+        self.wsgi_app = wsgi_app
+        self.headers = [*HEADERS, HSTS] if https else HEADERS
+
+    def __call__(self, environ, start_response):
+        def start(status, headers, exc_info=None):
+            present = {name.lower() for name, _ in headers}
+            headers.extend(h for h in self.headers if h[0].lower() not in present)
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)
 
 
 def reject_malformed_forms() -> None:
@@ -50,18 +68,12 @@ def reject_malformed_forms() -> None:
 
 
 def register(app: Flask) -> None:
+    if app.config["SITE_HTTPS"]:
+        app.config["SESSION_COOKIE_SECURE"] = True
+    app.wsgi_app = SecurityHeaders(ConditionalGets(app.wsgi_app, app), app.config["SITE_HTTPS"])
     proxies = int(app.config["PROXY_COUNT"])
     if proxies:
         app.wsgi_app = ProxyFix(
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
         )
-    if app.config["SITE_HTTPS"]:
-        app.config["SESSION_COOKIE_SECURE"] = True
-
-        @app.after_request
-        def strict_transport(response: Response) -> Response:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-            return response
-
     app.before_request(reject_malformed_forms)
-    app.after_request(add_security_headers)

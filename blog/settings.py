@@ -1,5 +1,6 @@
 """Default settings and the secret key that is generated once per instance."""
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -33,7 +34,21 @@ DEFAULTS = {
     "OWN_COMMENTS_COOKIE": "my_comments",
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_WINDOW_SECONDS": 15 * 60,
+    # Rendered comment pages kept in each worker's memory (bounded, least recently used).
+    "COMMENT_HTML_CACHE_BYTES": 8 * 1024 * 1024,
+    # Articles kept in each worker's memory between views (checked against the database).
+    "ARTICLE_SNAPSHOTS": 256,
 }
+
+# Settings that change what a page looks like; a change to any of them changes every ETag.
+PAGE_SETTINGS = (
+    "SITE_NAME",
+    "SITE_PUBLISHER",
+    "SITE_TAGLINE",
+    "COMMENTS_PER_PAGE",
+    "TIMEZONE",
+    "COMMENT_HONEYPOT_FIELD",
+)
 
 SECRET_KEY_FILE = "secret_key"
 
@@ -54,3 +69,16 @@ def load_or_create_secret_key(instance_path: str) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def page_salt(config) -> str:
+    """A short hash of what shapes pages besides the data: settings, templates and code.
+
+    Deploying new templates or code, or changing a setting, changes every ETag; every
+    worker computes the same value, so revalidation works whichever worker answers.
+    """
+    root = Path(__file__).resolve().parent.parent
+    files = [*root.joinpath("templates").rglob("*.html"), *root.joinpath("blog").glob("*.py")]
+    newest = max((f.stat().st_mtime_ns for f in files), default=0)
+    shown = repr([config.get(name) for name in PAGE_SETTINGS]) + str(newest)
+    return hashlib.blake2b(shown.encode(), digest_size=6).hexdigest()

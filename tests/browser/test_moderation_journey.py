@@ -49,9 +49,7 @@ def test_held_comment_then_inline_approval(page, browser, base_url, live_app, da
     owner.evaluate("window.samePageMarker = 7")
     row = owner.locator(".queue-row", has_text="Please approve me.")
     row.get_by_role("button", name="Approve").click()
-    expect(owner.locator(".queue-row", has_text="Please approve me.")).to_contain_text(
-        "Approved."
-    )
+    expect(owner.locator(".queue-row", has_text="Please approve me.")).to_contain_text("Approved.")
     assert owner.evaluate("window.samePageMarker") == 7
 
     stranger.reload()

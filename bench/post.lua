@@ -1,0 +1,32 @@
+-- wrk script: inline (htmx) comment posts, each from its own client address and with its
+-- own words, so that flood control and duplicate detection (both on) let them through.
+local counter = 0
+local thread_id = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("tid", #threads + 1)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  thread_id = tonumber(tid)
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+  wrk.headers["HX-Request"] = "true"
+  wrk.headers["Cookie"] = os.getenv("BENCH_COOKIE")
+end
+
+function request()
+  counter = counter + 1
+  local n = thread_id * 10000000 + counter
+  local body = os.getenv("BENCH_FORM") ..
+    "&comment-name=Bench+" .. n ..
+    "&comment-email=bench" .. n .. "%40example.com" ..
+    "&comment-body=Benchmark+comment+number+" .. n
+  local headers = {}
+  -- addresses from the benchmarking range (198.18.0.0/15), only ever written in a header
+  headers["X-Forwarded-For"] = string.format("198.%d.%d.%d", 18 + (thread_id % 2),
+    math.floor(counter / 256) % 256, counter % 256)
+  return wrk.format(nil, nil, headers, body)
+end

@@ -1,0 +1,350 @@
+"""The benchmark: `make bench` (or .venv/bin/python -m bench.run).
+
+Builds the data sets, serves the blog and a hello-world baseline with the same gunicorn
+settings on 127.0.0.1, loads each with wrk, and prints one table with ratios to
+hello-world, plus the exactly-once count and worker memory. Stops all it started.
+"""
+
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+from urllib.parse import quote
+
+from bench import datasets
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+WORKERS = 2
+WRK = ["-t2", "-c16", "-d10s", "--latency"]
+HTMX = "HX-Request: true"
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "wrk"],
+            check=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+        return shutil.which("wrk")
+    sys.exit("wrk is needed: apt-get install wrk")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn with the benchmark's settings, on loopback, stopped on exit."""
+
+    def __init__(self, target: str, env: dict | None = None):
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "--workers",
+                str(WORKERS),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+                target,
+            ],
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"{target} did not start")
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def worker_pids(self) -> list[int]:
+        out = subprocess.run(
+            ["ps", "--ppid", str(self.process.pid), "-o", "pid="], capture_output=True, text=True
+        ).stdout
+        return [int(p) for p in out.split()]
+
+    def rss_mb(self) -> list[float]:
+        sizes = []
+        for pid in self.worker_pids():
+            status = Path(f"/proc/{pid}/status").read_text()
+            sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
+        return sizes
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            _, errors = self.process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            _, errors = self.process.communicate()
+        return errors or ""
+
+
+def wrk(url: str, *headers: str, script: str | None = None, env=None, seconds=10) -> dict:
+    command = [WRK_BIN, "-t2", "-c16", f"-d{seconds}s", "--latency"]
+    for header in headers:
+        command += ["-H", header]
+    if script:
+        command += ["-s", script]
+    out = subprocess.run(
+        command + [url],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **(env or {})},
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": rps,
+        "p50": latency(out, "50%"),
+        "p99": latency(out, "99%"),
+        "requests": total,
+        "bad": int(bad.group(1)) if bad else 0,
+    }
+
+
+def latency(out: str, which: str) -> float:
+    value, unit = re.search(rf"{which}\s+([\d.]+)(us|ms|s)", out).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def fetch(base: str, path: str, headers=None) -> tuple[int, dict, str]:
+    conn = http.client.HTTPConnection(base.removeprefix("http://"), timeout=30)
+    conn.request("GET", path, headers=headers or {})
+    response = conn.getresponse()
+    body = response.read().decode()
+    conn.close()
+    return response.status, dict(response.getheaders()), body
+
+
+def session_and_form(base: str, path: str) -> tuple[str, str]:
+    """A reader's session cookie and the comment form's hidden fields, url-encoded."""
+    _, headers, body = fetch(base, path)
+    cookie = headers["Set-Cookie"].split(";")[0]
+    csrf = re.search(r'name="comment-csrf_token" type="hidden" value="([^"]+)"', body).group(1)
+    started = re.search(r'name="comment-started" type="hidden" value="([^"]+)"', body).group(1)
+    return cookie, f"comment-csrf_token={quote(csrf)}&comment-started={quote(started)}"
+
+
+def exactly_once(base: str, path: str, db_path: Path, count=2000, parallel=16) -> dict:
+    """`count` inline posts, `parallel` at a time: exactly `count` new comments?"""
+    cookie, form = session_and_form(base, path)
+    time.sleep(3.2)  # the time trap is on: wait as a person would
+    before = comment_rows(db_path)
+    host = base.removeprefix("http://")
+
+    def post(n: int) -> tuple[int, str]:
+        body = (
+            f"{form}&comment-name=Once+{n}&comment-email=once{n}%40example.com"
+            f"&comment-body=Exactly+once+number+{n}"
+        )
+        conn = http.client.HTTPConnection(host, timeout=60)
+        conn.request(
+            "POST",
+            path + "/comments",
+            body=body,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "HX-Request": "true",
+                "Cookie": cookie,
+                "X-Forwarded-For": f"198.19.{n // 256}.{n % 256}",
+            },
+        )
+        response = conn.getresponse()
+        text = response.read().decode(errors="replace")
+        conn.close()
+        return response.status, text
+
+    with ThreadPoolExecutor(parallel) as pool:
+        results = list(pool.map(post, range(count)))
+    statuses = [s for s, _ in results]
+    return {
+        "sent": count,
+        "stored": comment_rows(db_path) - before,
+        "ok": statuses.count(200),
+        "5xx": sum(1 for s in statuses if s >= 500),
+        "locked": sum("database is locked" in t for _, t in results),
+    }
+
+
+def comment_rows(db_path: Path) -> int:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute("SELECT count(*) FROM comment").fetchone()[0]
+
+
+def blog_env(db_path: Path, folder: Path) -> dict:
+    return {
+        "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+        "FLASK_SECRET_KEY": "benchmark-secret",
+        "FLASK_PROXY_COUNT": "1",  # posts carry distinct client addresses in X-Forwarded-For
+        "FLASK_COMMENT_MODERATION": '"none"',
+    }
+
+
+def main() -> int:
+    global WRK_BIN
+    WRK_BIN = ensure_wrk()
+    folder = Path(tempfile.mkdtemp(prefix="blog-bench-"))
+    small, big = folder / "small.sqlite3", folder / "big.sqlite3"
+    print("Building data sets...", flush=True)
+    datasets.build(small, articles=10, comments=60)
+    datasets.build(big, articles=10_000, comments=100_000)
+    thread = f"/articles/{datasets.THREAD}"
+    page1_after = datasets.comment_id_at(big, 50)
+    page2000_after = datasets.comment_id_at(big, 1999 * 50)
+    rows, notes = [], []
+
+    def run(name, server, path, *headers, script=None, env=None):
+        fetch(server.base, path)  # warm up the worker that answers
+        wrk(server.base + path, *headers, script=script, env=env, seconds=2)
+        result = wrk(server.base + path, *headers, script=script, env=env)
+        rows.append((name, result))
+        print(f"  {name}: {result['rps']:.0f} req/s", flush=True)
+        return result
+
+    print("Hello world...", flush=True)
+    hello = Server("bench.hello:app")
+    try:
+        run("hello world", hello, "/")
+    finally:
+        hello.stop()
+
+    print("Small blog...", flush=True)
+    blog = Server("app:app", blog_env(small, folder))
+    try:
+        run("article page, 50 comments (small blog)", blog, thread)
+        cookie, _ = session_and_form(blog.base, thread)
+        run("article page, returning reader (small blog)", blog, thread, f"Cookie: {cookie}")
+        if "quick" in sys.argv:
+            run(
+                "304 revalidation (article page)",
+                blog,
+                thread,
+                f"Cookie: {cookie}",
+                "If-None-Match: " + fetch(blog.base, thread, {"Cookie": cookie})[1]["ETag"],
+            )
+            blog.stop()
+            print_table(rows, None, [], [], 0, notes)
+            return 0
+        run("home page (small blog)", blog, "/")
+        _, headers, _ = fetch(blog.base, thread, {"Cookie": cookie})
+        etag = headers["ETag"]
+        status, _, _ = fetch(blog.base, thread, {"Cookie": cookie, "If-None-Match": etag})
+        assert status == 304, status
+        run(
+            "304 revalidation (article page)",
+            blog,
+            thread,
+            f"Cookie: {cookie}",
+            f"If-None-Match: {etag}",
+        )
+        cookie, form = session_and_form(blog.base, thread)
+        time.sleep(3.2)
+        run(
+            "inline comment POST, all checks on",
+            blog,
+            thread + "/comments",
+            script=str(ROOT / "bench" / "post.lua"),
+            env={"BENCH_COOKIE": cookie, "BENCH_FORM": form},
+        )
+        once = exactly_once(blog.base, thread, small)
+    finally:
+        errors = blog.stop()
+        if "Traceback" in errors:
+            notes.append("small blog errors: " + errors[-2000:])
+
+    print("Big blog (10,000 articles, 100,000-comment thread)...", flush=True)
+    blog = Server("app:app", blog_env(big, folder))
+    try:
+        run("article page, 50 comments (big blog)", blog, thread)
+        run("home page (big blog)", blog, "/")
+        run("load more, page 2 (big blog)", blog, f"{thread}/comments?after={page1_after}", HTMX)
+        run(
+            "load more, page 2,000 (big blog)",
+            blog,
+            f"{thread}/comments?after={page2000_after}",
+            HTMX,
+        )
+        before = blog.rss_mb()
+        served = 0
+        while served < 100_000:
+            served += wrk(blog.base + thread, seconds=10)["requests"]
+        after = blog.rss_mb()
+    finally:
+        errors = blog.stop()
+        if "Traceback" in errors:
+            notes.append("big blog errors: " + errors[-2000:])
+    shutil.rmtree(folder, ignore_errors=True)
+
+    print_table(rows, once, before, after, served, notes)
+    return 0
+
+
+def print_table(rows, once, before, after, served, notes) -> None:
+    base = rows[0][1]
+    lines = [
+        f"Benchmark of {date.today().isoformat()}: gunicorn {WORKERS} sync workers, "
+        f"wrk {' '.join(WRK)}, loopback, {os.cpu_count()} cores",
+        "",
+        "| scenario | req/s | p50 ms | p99 ms | x hello req/s | p99 / hello p99 | non-2xx/3xx |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, r in rows:
+        lines.append(
+            f"| {name} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
+            f"{r['rps'] / base['rps']:.2f} | {r['p99'] / base['p99']:.2f} | {r['bad']} |"
+        )
+    if once is None:
+        print("\n".join(lines))
+        return
+    lines += [
+        "",
+        f"Exactly once: {once['sent']:,} inline posts, 16 at a time: {once['stored']:,} stored, "
+        f"{once['ok']:,} answered 200, {once['5xx']} 5xx, {once['locked']} 'database is locked'.",
+        f"Worker RSS over {served:,} article-page requests: "
+        + ", ".join(f"{b:.1f} -> {a:.1f} MB" for b, a in zip(before, after, strict=False)),
+    ]
+    lines += notes
+    text = "\n".join(lines)
+    print("\n" + text)
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)
+    (results / "latest.md").write_text(text + "\n")
+
+
+WRK_BIN = "wrk"
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""Comment HTML rendered once per article revision, and ETags for the pages built from it.
+
+Both are keyed by `Article.revision`, which every worker reads from the database, so a
+change made through any worker is seen by all of them at once.
+"""
+
+from collections import OrderedDict
+from threading import Lock
+
+from flask import Response, current_app, render_template, request
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from . import queries, revalidation
+from .antispam import form_started_token
+from .extensions import db
+from .models import Article
+
+
+class RenderedCache:
+    """A least-recently-used map of rendered HTML, bounded by total size."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
+        self._size = 0
+        self._lock = Lock()
+
+    def get(self, key: tuple):
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is None:
+                return None
+            self._items.move_to_end(key)
+            return entry[0]
+
+    def put(self, key: tuple, value, size: int) -> None:
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = (value, size)
+            self._size += size
+            while self._size > self.max_bytes and self._items:
+                _, (_, old_size) = self._items.popitem(last=False)
+                self._size -= old_size
+
+
+def current_article(slug: str) -> Article | None:
+    """The published article, from this worker's memory while the database says it is current.
+
+    One indexed lookup of (id, revision) on a raw connection replaces loading the whole
+    row through the ORM on every view. The object is detached: for reading only.
+    """
+    found = revalidation.current_revision(db.engine, slug)
+    if found is None:
+        return None
+    articles = current_app.extensions.setdefault("article_snapshots", OrderedDict())
+    cached = articles.get(slug)
+    if cached is not None and (cached.id, cached.revision) == found:
+        articles.move_to_end(slug)
+        return cached
+    article = queries.published_article_or_none(slug)
+    if article is not None:
+        db.session.expunge(article)
+        articles[slug] = article
+        while len(articles) > current_app.config["ARTICLE_SNAPSHOTS"]:
+            articles.popitem(last=False)
+    return article
+
+
+def _cache() -> RenderedCache:
+    return current_app.extensions.setdefault(
+        "comment_html_cache", RenderedCache(current_app.config["COMMENT_HTML_CACHE_BYTES"])
+    )
+
+
+def comment_items(article: Article, after: int | None, own_ids: list[int]):
+    """The `<li>` items of one comment page, and the key of the next page."""
+    size = current_app.config["COMMENTS_PER_PAGE"]
+    key = (article.id, article.revision, after, size)
+    if not own_ids:  # a reader's own held comments are theirs alone: never cached
+        cached = _cache().get(key)
+        if cached is not None:
+            return cached
+    comments, next_after = queries.comment_page(article.id, after, size, own_ids)
+    html = Markup(render_template("comments/_items.html", article=article, comments=comments))
+    if not own_ids:
+        _cache().put(key, (html, next_after), len(html))
+    return html, next_after
+
+
+# Stand-ins for the per-reader tokens in a cached page; NUL never occurs in our HTML.
+CSRF_SLOT = "\x00csrf\x00"
+STARTED_SLOT = "\x00started\x00"
+
+
+def article_page(article: Article, after: int | None, own_ids: list[int], render) -> str:
+    """The article page for this reader, from a page rendered once per revision.
+
+    Only the CSRF token and the form's signed start time differ between readers; they are
+    put into the cached page in place of their stand-ins. `render(started)` renders it.
+    """
+    csrf = generate_csrf()
+    started = form_started_token(article.id)
+    if own_ids:
+        return render(started)
+    consent = request.cookies.get(current_app.config["COOKIE_CONSENT_NAME"]) == "1"
+    key = ("page", article.id, article.revision, after, consent)
+    shell = _cache().get(key)
+    if shell is None:
+        html = render(started)
+        shell = html.replace(csrf, CSRF_SLOT).replace(started, STARTED_SLOT)
+        _cache().put(key, shell, len(shell))
+        return html
+    return shell.replace(CSRF_SLOT, csrf).replace(STARTED_SLOT, started)
+
+
+def page_etag(article: Article, after: int | None, fragment: bool) -> str:
+    """The same tag the revalidation middleware computes before Flask is involved."""
+    return revalidation.article_etag(
+        current_app.config, article.id, article.revision, after, fragment, request.cookies
+    )
+
+
+def is_fresh(etag: str) -> bool:
+    return etag in request.if_none_match
+
+
+def not_modified(article: Article, etag: str) -> Response:
+    return mark(Response(status=304), article, etag)
+
+
+def mark(response: Response, article: Article, etag: str) -> Response:
+    response.set_etag(etag)
+    response.last_modified = article.changed_at
+    # Pages carry per-session form tokens: browsers may keep them, shared caches may not,
+    # and every use is revalidated (cheaply, thanks to the ETag).
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    return response

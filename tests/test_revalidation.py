@@ -1,0 +1,165 @@
+"""ETags: a matching copy gets 304, and a stale copy is never called fresh."""
+
+import pytest
+from support import add_comments, comment_data, form_tokens, make_article
+
+from blog.extensions import db
+from blog.models import Comment, CommentStatus
+
+ARTICLE = "/articles/a-quiet-article"
+
+
+@pytest.fixture
+def thread(app):
+    app.config["COMMENTS_PER_PAGE"] = 50
+    with app.app_context():
+        article = make_article()
+        add_comments(article, 4)
+        add_comments(article, 1, status=CommentStatus.PENDING, start=article.published_at)
+
+
+def revalidate(client, path=ARTICLE, **headers):
+    client.get("/")  # a returning reader: the session (and its form token) exists
+    first = client.get(path, headers=headers)
+    assert first.status_code == 200 and first.headers["ETag"]
+    again = client.get(path, headers={**headers, "If-None-Match": first.headers["ETag"]})
+    return first, again
+
+
+def test_matching_etag_gets_304_without_a_body(thread, client):
+    first, again = revalidate(client)
+    assert again.status_code == 304
+    assert again.data == b""
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert first.headers["Last-Modified"]
+    assert "no-cache" in first.headers["Cache-Control"]
+    assert "private" in first.headers["Cache-Control"]
+
+
+def test_fragments_revalidate_too(thread, client, htmx_client):
+    first, again = revalidate(htmx_client, ARTICLE + "/comments?after=1")
+    assert "<html" not in first.get_data(as_text=True)
+    assert again.status_code == 304
+    page = client.get(ARTICLE + "/comments?after=3")
+    assert page.headers["ETag"] != first.headers["ETag"]  # the page is another document
+
+
+def assert_stale_after(client, change):
+    client.get("/")
+    first = client.get(ARTICLE)
+    etag = first.headers["ETag"]
+    change()
+    after = client.get(ARTICLE, headers={"If-None-Match": etag})
+    assert after.status_code == 200, "a stale page was called fresh"
+    assert after.headers["ETag"] != etag
+    return after.get_data(as_text=True)
+
+
+def test_new_comment_from_someone_else_invalidates(app, thread, client):
+    other = app.test_client()
+
+    def post():
+        response = other.post(
+            ARTICLE + "/comments", data=comment_data(form_tokens(other, ARTICLE), body="Fresh.")
+        )
+        assert response.status_code == 303
+
+    assert "Fresh." in assert_stale_after(client, post)
+
+
+def moderate(app, comment_id, action):
+    from blog import moderation
+
+    with app.app_context():
+        moderation.apply(action, [comment_id])
+        db.session.commit()
+
+
+@pytest.mark.parametrize(("comment_id", "action"), [(5, "approve"), (1, "delete"), (2, "spam")])
+def test_moderation_invalidates(app, thread, client, comment_id, action):
+    html = assert_stale_after(client, lambda: moderate(app, comment_id, action))
+    expected = {"approve": "5 Comments", "delete": "3 Comments", "spam": "3 Comments"}[action]
+    assert expected in html
+
+
+def test_editing_the_article_invalidates(app, thread, client, runner, tmp_path):
+    source = tmp_path / "edit.md"
+    source.write_text(
+        "---\ntitle: A Quieter Article\nslug: a-quiet-article\nauthor: Ada Writer\n"
+        "date: 2007-12-01\n---\nRewritten body.\n"
+    )
+
+    def edit():
+        result = runner.invoke(args=["import-article", "--replace", str(source)])
+        assert result.exit_code == 0, result.output
+
+    html = assert_stale_after(client, edit)
+    assert "Rewritten body." in html and "A Quieter Article" in html
+    with app.app_context():
+        assert db.session.get(Comment, 1) is not None  # comments survive an edit
+
+
+def test_own_pending_comment_invalidates_for_its_poster(app, thread, client):
+    app.config["COMMENT_MODERATION"] = "all"
+
+    def post():
+        response = client.post(
+            ARTICLE + "/comments", data=comment_data(form_tokens(client, ARTICLE), body="Mine.")
+        )
+        assert response.status_code == 303
+
+    html = assert_stale_after(client, post)
+    assert "Mine." in html and "awaiting moderation" in html
+
+
+def test_dismissing_the_cookie_notice_invalidates(app, thread, client):
+    from support import csrf_token
+
+    def dismiss():
+        client.post("/cookies/accept", data={"csrf_token": csrf_token(client, "/")})
+
+    assert "uses cookies" not in assert_stale_after(client, dismiss)
+
+
+def test_first_visit_gets_no_etag_then_revalidates(thread, client):
+    assert "ETag" not in client.get(ARTICLE).headers
+    second = client.get(ARTICLE)
+    assert client.get(ARTICLE, headers={"If-None-Match": second.headers["ETag"]}).status_code == 304
+
+
+def test_another_session_never_gets_this_sessions_page(app, thread, client):
+    client.get("/")
+    etag = client.get(ARTICLE).headers["ETag"]
+    stranger = app.test_client()
+    assert stranger.get(ARTICLE, headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_pages_with_form_errors_are_not_cached(thread, client):
+    response = client.post(
+        ARTICLE + "/comments", data=comment_data(form_tokens(client, ARTICLE), email="x")
+    )
+    assert response.status_code == 422
+    assert "ETag" not in response.headers
+
+
+def test_unchanged_pages_are_answered_without_rendering(thread, client, monkeypatch):
+    import flask
+
+    client.get("/")
+    etag = client.get(ARTICLE).headers["ETag"]
+
+    def no_rendering(*args, **kwargs):
+        raise AssertionError("rendered a page that had not changed")
+
+    monkeypatch.setattr(flask, "render_template", no_rendering)
+    monkeypatch.setattr("blog.articles.render_template", no_rendering)
+    response = client.get(ARTICLE, headers={"If-None-Match": etag})
+    assert response.status_code == 304
+    assert response.headers["ETag"] == etag
+    assert "Content-Security-Policy" in response.headers
+
+
+def test_security_headers_are_on_304s(thread, client):
+    _, again = revalidate(client)
+    assert again.status_code == 304
+    assert "frame-ancestors 'none'" in again.headers["Content-Security-Policy"]
