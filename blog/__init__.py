@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import settings
+from . import sessions, settings
 from .extensions import csrf, db
 
 
@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.register(app)  # first, so its request checks run before CSRF reads the form
     db.init_app(app)
     csrf.init_app(app)
+    app.session_interface = sessions.RememberingSessionInterface()
 
     from . import database
 

@@ -19,24 +19,29 @@ def now() -> float:
     return time.time()  # one place for tests to move the clock
 
 
-def _sign(message: str) -> str:
-    key = f"comment-form-started:{current_app.config['SECRET_KEY']}".encode()
+def _sign(secret: str, message: str) -> str:
+    key = f"comment-form-started:{secret}".encode()
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def form_started_token(article_id: int) -> str:
+def started_token(secret: str, article_id: int) -> str:
     """A signed note of when the form was shown, carried in a hidden field.
 
     A plain HMAC rather than a serializer: it is made on every article page view.
     """
-    message = f"{article_id}.{round(now() * 100)}"
-    return f"{message}.{_sign(message)}"
+    message = f"{article_id}.{int(now() * 100)}"  # rounded down: never in the future
+    return f"{message}.{_sign(secret, message)}"
+
+
+def form_started_token(article_id: int) -> str:
+    return started_token(current_app.config["SECRET_KEY"], article_id)
 
 
 def form_age(token: str | None, article_id: int) -> float | None:
     """Seconds since the form was shown, or None for a missing or forged token."""
     message, _, signature = (token or "").rpartition(".")
-    if not hmac.compare_digest(signature.encode(), _sign(message).encode()):
+    expected = _sign(current_app.config["SECRET_KEY"], message)
+    if not hmac.compare_digest(signature.encode(), expected.encode()):
         return None
     shown_for, _, hundredths = message.partition(".")
     if shown_for != str(article_id) or not hundredths.isdigit():

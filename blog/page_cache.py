@@ -5,16 +5,18 @@ change made through any worker is seen by all of them at once.
 """
 
 from collections import OrderedDict
+from datetime import UTC
 from threading import Lock
 
 from flask import Response, current_app, render_template, request
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+from werkzeug.http import http_date
 
-from . import queries, revalidation
+from . import fastpath, queries
 from .antispam import form_started_token
 from .extensions import db
 from .models import Article
+from .sessions import page_csrf_token
 
 
 class RenderedCache:
@@ -51,7 +53,11 @@ def current_article(slug: str) -> Article | None:
     One indexed lookup of (id, revision) on a raw connection replaces loading the whole
     row through the ORM on every view. The object is detached: for reading only.
     """
-    found = revalidation.current_revision(db.engine, slug)
+    looked_up = request.environ.get("blog.article_revision")
+    if looked_up is not None and looked_up[0] == slug:
+        found = looked_up[1]  # the fast path already asked the database
+    else:
+        found = fastpath.current_revision(db.engine, slug)
     if found is None:
         return None
     articles = current_app.extensions.setdefault("article_snapshots", OrderedDict())
@@ -100,24 +106,25 @@ def article_page(article: Article, after: int | None, own_ids: list[int], render
     Only the CSRF token and the form's signed start time differ between readers; they are
     put into the cached page in place of their stand-ins. `render(started)` renders it.
     """
-    csrf = generate_csrf()
+    csrf = page_csrf_token()
     started = form_started_token(article.id)
     if own_ids:
         return render(started)
     consent = request.cookies.get(current_app.config["COOKIE_CONSENT_NAME"]) == "1"
     key = ("page", article.id, article.revision, after, consent)
-    shell = _cache().get(key)
-    if shell is None:
+    cached = _cache().get(key)
+    if cached is None:
         html = render(started)
         shell = html.replace(csrf, CSRF_SLOT).replace(started, STARTED_SLOT)
-        _cache().put(key, shell, len(shell))
+        last_modified = http_date(article.changed_at.replace(tzinfo=UTC))
+        _cache().put(key, (shell, last_modified), len(shell))
         return html
-    return shell.replace(CSRF_SLOT, csrf).replace(STARTED_SLOT, started)
+    return cached[0].replace(CSRF_SLOT, csrf).replace(STARTED_SLOT, started)
 
 
 def page_etag(article: Article, after: int | None, fragment: bool) -> str:
     """The same tag the revalidation middleware computes before Flask is involved."""
-    return revalidation.article_etag(
+    return fastpath.article_etag(
         current_app.config, article.id, article.revision, after, fragment, request.cookies
     )
 
@@ -131,10 +138,10 @@ def not_modified(article: Article, etag: str) -> Response:
 
 
 def mark(response: Response, article: Article, etag: str) -> Response:
-    response.set_etag(etag)
-    response.last_modified = article.changed_at
+    headers = response.headers
+    headers["ETag"] = f'"{etag}"'
+    headers["Last-Modified"] = http_date(article.changed_at.replace(tzinfo=UTC))
     # Pages carry per-session form tokens: browsers may keep them, shared caches may not,
     # and every use is revalidated (cheaply, thanks to the ETag).
-    response.cache_control.private = True
-    response.cache_control.no_cache = True
+    headers["Cache-Control"] = "private, no-cache"
     return response

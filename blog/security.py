@@ -5,7 +5,7 @@ from urllib.parse import parse_qsl
 from flask import Flask, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .revalidation import ConditionalGets
+from .fastpath import ArticleFastPath
 
 # Scripts only from our own origin: htmx is configured by a <meta> tag and needs no eval,
 # and there is no inline script or on* attribute anywhere.
@@ -70,7 +70,7 @@ def reject_malformed_forms() -> None:
 def register(app: Flask) -> None:
     if app.config["SITE_HTTPS"]:
         app.config["SESSION_COOKIE_SECURE"] = True
-    app.wsgi_app = SecurityHeaders(ConditionalGets(app.wsgi_app, app), app.config["SITE_HTTPS"])
+    app.wsgi_app = SecurityHeaders(ArticleFastPath(app.wsgi_app, app), app.config["SITE_HTTPS"])
     proxies = int(app.config["PROXY_COUNT"])
     if proxies:
         app.wsgi_app = ProxyFix(

@@ -53,7 +53,8 @@ def requests_and_counts(app, client, htmx_client) -> dict[str, int]:
         counts[name] = len(statements)
     tokens = form_tokens(client, ARTICLE)
     with counted(app) as statements:
-        assert htmx_client.post(ARTICLE + "/comments", data=comment_data(tokens)).status_code == 200
+        posted = htmx_client.post(ARTICLE + "/comments", data=comment_data(tokens))
+        assert posted.status_code == 200, posted.get_data(as_text=True)
     counts["post"] = len(statements)
     return counts
 

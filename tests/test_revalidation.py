@@ -1,7 +1,7 @@
 """ETags: a matching copy gets 304, and a stale copy is never called fresh."""
 
 import pytest
-from support import add_comments, comment_data, form_tokens, make_article
+from support import STARTED, TOKEN, add_comments, comment_data, form_tokens, make_article
 
 from blog.extensions import db
 from blog.models import Comment, CommentStatus
@@ -163,3 +163,70 @@ def test_security_headers_are_on_304s(thread, client):
     _, again = revalidate(client)
     assert again.status_code == 304
     assert "frame-ancestors 'none'" in again.headers["Content-Security-Policy"]
+
+
+def without_flask_views(monkeypatch):
+    def no_view(*args, **kwargs):
+        raise AssertionError("Flask's view ran")
+
+    monkeypatch.setattr("blog.articles.render_article", no_view)
+
+
+def test_returning_readers_get_the_cached_page_with_their_own_working_tokens(
+    app, thread, client, htmx_client, monkeypatch
+):
+    client.get("/")
+    through_flask = client.get(ARTICLE).get_data(as_text=True)
+    without_flask_views(monkeypatch)
+    fast = client.get(ARTICLE)
+    assert fast.status_code == 200
+    assert fast.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert fast.headers["ETag"] and fast.headers["Last-Modified"]
+    html = fast.get_data(as_text=True)
+    assert STARTED.sub("", html) == STARTED.sub("", through_flask)
+    tokens = {
+        "comment-csrf_token": TOKEN.search(html).group(1),
+        "comment-started": STARTED.search(html).group(1),
+    }
+    response = htmx_client.post(ARTICLE + "/comments", data=comment_data(tokens, body="Fast."))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("cookie", [("session", "forged.value.here"), ("my_comments", "anything")])
+def test_uncertain_requests_go_to_flask(app, thread, client, monkeypatch, cookie):
+    client.get("/")
+    client.get(ARTICLE)
+    client.set_cookie(*cookie)
+    without_flask_views(monkeypatch)
+    with pytest.raises(AssertionError, match="Flask's view ran"):
+        client.get(ARTICLE)
+
+
+def test_a_query_string_goes_to_flask(app, thread, client, monkeypatch):
+    client.get("/")
+    client.get(ARTICLE)
+    without_flask_views(monkeypatch)
+    with pytest.raises(AssertionError, match="Flask's view ran"):
+        client.get(ARTICLE + "?utm_source=x")
+
+
+def test_a_first_visit_to_a_cached_page_starts_a_working_session(app, thread, client, monkeypatch):
+    client.get(ARTICLE)  # someone else's visit put the page in the cache
+    newcomer = app.test_client()
+    without_flask_views(monkeypatch)
+    first = newcomer.get(ARTICLE)
+    assert first.status_code == 200
+    cookie = first.headers["Set-Cookie"]
+    assert cookie.startswith("session=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie
+    html = first.get_data(as_text=True)
+    assert (
+        newcomer.get(ARTICLE, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    )
+    tokens = {
+        "comment-csrf_token": TOKEN.search(html).group(1),
+        "comment-started": STARTED.search(html).group(1),
+    }
+    monkeypatch.undo()
+    posted = newcomer.post(ARTICLE + "/comments", data=comment_data(tokens, body="New here."))
+    assert posted.status_code == 303
