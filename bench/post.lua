@@ -24,9 +24,12 @@ function request()
     "&comment-name=Bench+" .. n ..
     "&comment-email=bench" .. n .. "%40example.com" ..
     "&comment-body=Benchmark+comment+number+" .. n
-  local headers = {}
+  local headers = {}  -- wrk.format uses these instead of wrk.headers, so copy them in
+  for name, value in pairs(wrk.headers) do headers[name] = value end
   -- addresses from the benchmarking range (198.18.0.0/15), only ever written in a header
+  -- BENCH_SALT keeps a warm-up run's addresses apart from the measured run's
+  local salt = tonumber(os.getenv("BENCH_SALT") or "0")
   headers["X-Forwarded-For"] = string.format("198.%d.%d.%d", 18 + (thread_id % 2),
-    math.floor(counter / 256) % 256, counter % 256)
+    (salt + math.floor(counter / 256)) % 256, counter % 256)
   return wrk.format(nil, nil, headers, body)
 end

@@ -68,18 +68,17 @@ def fingerprint(email: str, body: str) -> str:
     return hashlib.sha256(f"{email.lower()}\n{body}".encode()).hexdigest()
 
 
-def is_duplicate(article_id: int, print_: str) -> bool:
-    return db.session.scalar(
-        select(exists().where(Comment.article_id == article_id, Comment.fingerprint == print_))
-    )
-
-
-def _words(kind: str, setting: str) -> list[str]:
-    configured = current_app.config.get(setting) or []
-    if isinstance(configured, str):  # from an environment variable: comma separated
-        configured = configured.split(",")
-    stored = db.session.scalars(select(WordRule.word).where(WordRule.kind == kind))
-    return [w.strip().lower() for w in [*configured, *stored] if w and w.strip()]
+def _word_lists() -> dict[str, list[str]]:
+    """The hold and block words: from the settings and the admin's list (one query)."""
+    lists: dict[str, list[str]] = {"hold": [], "block": []}
+    for kind, setting in (("hold", "COMMENT_MODERATION_WORDS"), ("block", "COMMENT_BLOCK_WORDS")):
+        configured = current_app.config.get(setting) or []
+        if isinstance(configured, str):  # from an environment variable: comma separated
+            configured = configured.split(",")
+        lists[kind].extend(configured)
+    for kind, word in db.session.execute(select(WordRule.kind, WordRule.word)):
+        lists.setdefault(kind, []).append(word)
+    return {k: [w.strip().lower() for w in v if w and w.strip()] for k, v in lists.items()}
 
 
 def _mentions(words: list[str], text: str) -> bool:
@@ -89,11 +88,12 @@ def _mentions(words: list[str], text: str) -> bool:
 def decide_status(name: str, email: str, website: str | None, body: str) -> str:
     """Published, held for moderation, or spam, by the site's rules."""
     text = "\n".join([name, email, website or "", body]).lower()
-    if _mentions(_words("block", "COMMENT_BLOCK_WORDS"), text):
+    words = _word_lists()
+    if _mentions(words["block"], text):
         return CommentStatus.SPAM
     if len(_LINK.findall(body)) > current_app.config["COMMENT_MAX_LINKS"]:
         return CommentStatus.PENDING
-    if _mentions(_words("hold", "COMMENT_MODERATION_WORDS"), text):
+    if _mentions(words["hold"], text):
         return CommentStatus.PENDING
     mode = current_app.config["COMMENT_MODERATION"]
     if mode == "all":

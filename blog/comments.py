@@ -91,7 +91,7 @@ def refuse_quietly(article: Article):
         "comments/_created.html",
         article=article,
         comment=None,
-        form=CommentForm(formdata=None).stamp(article.id),
+        form_html=page_cache.fresh_form(article),
         status_message=THANKS[CommentStatus.PENDING],
     )
 
@@ -108,11 +108,8 @@ def create(slug: str):
     trap = antispam.time_trap_message(form.started.data, article.id)
     if trap:
         return render_form(article, form, 422, trap)
+    # Duplicates are caught by the unique index on (article, fingerprint) when storing.
     print_ = antispam.fingerprint(form.email.data, form.body.data)
-    if antispam.is_duplicate(article.id, print_):
-        form.body.errors.append(DUPLICATE)
-        return render_form(article, form, 422, FIX_FIELDS)
-
     ip_hash = throttle.client_fingerprint()
     flood_seconds = current_app.config["COMMENT_FLOOD_SECONDS"]
     if throttle.hit(f"post:{ip_hash}", flood_seconds) > 1:
@@ -142,13 +139,13 @@ def store(article: Article, form: CommentForm, print_: str, ip_hash: str) -> Com
     comment.set_body(form.body.data)
     try:
         db.session.add(comment)
+        db.session.flush()  # the unique index speaks here, before anything else changes
         if status == CommentStatus.PUBLISHED:
-            record_change(article.id, published_delta=1)
+            article.comment_count = record_change(article.id, published_delta=1)
         db.session.commit()
-    except IntegrityError:  # the same words from the same person, a moment ago
+    except IntegrityError:  # the same words from the same person already stored
         db.session.rollback()
         return None
-    db.session.refresh(article)
     return comment
 
 
@@ -161,7 +158,7 @@ def answer_created(article: Article, comment: Comment):
                 "comments/_created.html",
                 article=article,
                 comment=comment,
-                form=CommentForm(formdata=None).stamp(article.id),
+                form_html=page_cache.fresh_form(article),
                 status_message=THANKS[comment.status],
             )
         )

@@ -140,12 +140,12 @@ class AdminUser(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
 
 
-def record_change(article_id: int, published_delta: int = 0) -> None:
+def record_change(article_id: int, published_delta: int = 0) -> int:
     """Note a reader-visible change to an article's page, in the caller's transaction.
 
-    Done in SQL so that concurrent writers never lose an increment.
+    Done in SQL so that concurrent writers never lose an increment; returns the new count.
     """
-    db.session.execute(
+    return db.session.execute(
         update(Article)
         .where(Article.id == article_id)
         .values(
@@ -153,4 +153,5 @@ def record_change(article_id: int, published_delta: int = 0) -> None:
             revision=Article.revision + 1,
             changed_at=utcnow(),
         )
-    )
+        .returning(Article.comment_count)
+    ).scalar_one()

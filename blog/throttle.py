@@ -5,8 +5,9 @@ import hmac
 from datetime import timedelta
 
 from flask import current_app, request
-from sqlalchemy import case, delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, delete
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .extensions import db
 from .models import Throttle, utcnow
@@ -22,26 +23,22 @@ def client_fingerprint() -> str:
 def hit(key: str, window_seconds: float) -> int:
     """Count one event for `key`; return how many fell in its current window.
 
-    Runs inside the caller's transaction, so a rolled-back post is not counted.
+    One atomic statement (insert, or update on conflict, returning the count), inside the
+    caller's transaction, so a rolled-back post is not counted.
     """
     now = utcnow()
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
+    statement = insert(Throttle).values(key=key, window_start=now, hits=1)
     expired = Throttle.window_start <= now - timedelta(seconds=window_seconds)
-    result = db.session.execute(
-        update(Throttle)
-        .where(Throttle.key == key)
-        .values(
-            hits=case((expired, 1), else_=Throttle.hits + 1),
-            window_start=case((expired, now), else_=Throttle.window_start),
-        )
-    )
-    if result.rowcount == 0:
-        try:
-            with db.session.begin_nested():
-                db.session.add(Throttle(key=key, window_start=now, hits=1))
-            return 1
-        except IntegrityError:  # another worker created it a moment ago
-            return hit(key, window_seconds)
-    return db.session.scalar(select(Throttle.hits).where(Throttle.key == key))
+    statement = statement.on_conflict_do_update(
+        index_elements=[Throttle.key],
+        set_={
+            "hits": case((expired, 1), else_=Throttle.hits + 1),
+            "window_start": case((expired, now), else_=Throttle.window_start),
+        },
+    ).returning(Throttle.hits)
+    return db.session.execute(statement).scalar_one()
 
 
 def count(key: str, window_seconds: float) -> int:
