@@ -196,6 +196,8 @@ def exactly_once(base: str, path: str, db_path: Path, count=2000, parallel=16) -
         "ok": statuses.count(200),
         "5xx": sum(1 for s in statuses if s >= 500),
         "locked": sum("database is locked" in t for _, t in results),
+        "statuses": {s: statuses.count(s) for s in sorted(set(statuses))},
+        "sample": next((t[:3000] for s, t in results if s != 200), ""),
     }
 
 
@@ -227,8 +229,13 @@ def main() -> int:
 
     def run(name, server, path, *headers, script=None, env=None):
         fetch(server.base, path)  # warm up the worker that answers
-        wrk(server.base + path, *headers, script=script, env={**(env or {}), "BENCH_SALT": "128"},
-            seconds=2)
+        wrk(
+            server.base + path,
+            *headers,
+            script=script,
+            env={**(env or {}), "BENCH_SALT": "128"},
+            seconds=2,
+        )
         result = wrk(server.base + path, *headers, script=script, env=env)
         rows.append((name, result))
         print(f"  {name}: {result['rps']:.0f} req/s", flush=True)

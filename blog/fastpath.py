@@ -27,12 +27,11 @@ _PAGE = re.compile(r"/articles/([^/]+?)(/comments)?")
 _compiled: dict[str, tuple[str, list[str] | None]] = {}
 
 
-def article_etag(config, article_id, revision, after, fragment: bool, cookies) -> str:
+def article_etag(config, version: tuple, after, fragment: bool, cookies) -> str:
     """The ETag of an article page or comment fragment, from raw inputs."""
     parts = (
         config["PAGE_SALT"],
-        article_id,
-        revision,
+        version,
         after,
         fragment,
         cookies.get(config["COOKIE_CONSENT_NAME"]) == "1",
@@ -51,8 +50,10 @@ def parse_after(value: str | None) -> int | None:
         return None
 
 
-def current_revision(engine, slug: str) -> tuple[int, int] | None:
-    """(id, revision) of a published article: one indexed lookup on a raw connection."""
+def current_revision(engine, slug: str) -> tuple | None:
+    """A published article's version, (id, revision, changed_at), by one indexed lookup
+    on a raw connection. `changed_at` keeps versions apart even if a database is replaced
+    by one whose ids and revisions repeat (a restored backup, a test's fresh tables)."""
     statement, names = _revision_lookup(engine)
     params = {"slug": slug}
     connection = engine.raw_connection()
@@ -70,7 +71,7 @@ def _revision_lookup(engine) -> tuple[str, list[str] | None]:
     """The lookup, compiled once for this database's driver (qmark or pyformat)."""
     found = _compiled.get(engine.dialect.name)
     if found is None:
-        statement = select(Article.id, Article.revision).where(
+        statement = select(Article.id, Article.revision, Article.changed_at).where(
             Article.slug == bindparam("slug"), Article.is_published.is_(True)
         )
         compiled = statement.compile(dialect=engine.dialect)
@@ -121,7 +122,7 @@ class ArticleFastPath:
         has_session = config["SESSION_COOKIE_NAME"] in cookies
         if not (is_fragment or has_session):
             return self._first_visit(environ, page, found, cookies)
-        etag = article_etag(config, *found, after, is_fragment, cookies)
+        etag = article_etag(config, found, after, is_fragment, cookies)
         if f'"{etag}"' in environ.get("HTTP_IF_NONE_MATCH", ""):
             return "304 NOT MODIFIED", not_modified_headers(etag), b""
         personal = cookies.get(config["OWN_COMMENTS_COOKIE"])
@@ -145,7 +146,7 @@ class ArticleFastPath:
             self.app, {field: new_raw_csrf_token()}
         )
         cookies = {**cookies, self.app.config["SESSION_COOKIE_NAME"]: value}
-        etag = article_etag(self.app.config, *found, None, False, cookies)
+        etag = article_etag(self.app.config, found, None, False, cookies)
         answer = self._cached_page(found, cookies, etag)
         if answer is not None:
             answer[1].append(("Set-Cookie", set_cookie))
@@ -155,7 +156,7 @@ class ArticleFastPath:
         config = self.app.config
         consent = cookies.get(config["COOKIE_CONSENT_NAME"]) == "1"
         cache = self.app.extensions.get("comment_html_cache")
-        cached = cache and cache.get(("page", *found, None, consent))
+        cached = cache and cache.get(("page", found, None, consent))
         session_data = self.app.session_interface.remembered(cookies[config["SESSION_COOKIE_NAME"]])
         raw_token = session_data and session_data.get(
             config.get("WTF_CSRF_FIELD_NAME", "csrf_token")

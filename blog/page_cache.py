@@ -1,7 +1,7 @@
-"""Comment HTML rendered once per article revision, and ETags for the pages built from it.
+"""Comment HTML rendered once per article version, and ETags for the pages built from it.
 
-Both are keyed by `Article.revision`, which every worker reads from the database, so a
-change made through any worker is seen by all of them at once.
+Both are keyed by the article's version (id, revision, changed_at), which every worker
+reads from the database, so a change made through any worker is seen by all at once.
 """
 
 from collections import OrderedDict
@@ -50,7 +50,7 @@ class RenderedCache:
 def current_article(slug: str) -> Article | None:
     """The published article, from this worker's memory while the database says it is current.
 
-    One indexed lookup of (id, revision) on a raw connection replaces loading the whole
+    One indexed lookup of the version on a raw connection replaces loading the whole
     row through the ORM on every view. The object is detached: for reading only.
     """
     looked_up = request.environ.get("blog.article_revision")
@@ -62,12 +62,13 @@ def current_article(slug: str) -> Article | None:
         return None
     articles = current_app.extensions.setdefault("article_snapshots", OrderedDict())
     cached = articles.get(slug)
-    if cached is not None and (cached.id, cached.revision) == found:
+    if cached is not None and cached.version == found:
         articles.move_to_end(slug)
         return cached
     article = queries.published_article_or_none(slug)
     if article is not None:
         db.session.expunge(article)
+        article.version = found  # the key of everything cached for this article
         articles[slug] = article
         while len(articles) > current_app.config["ARTICLE_SNAPSHOTS"]:
             articles.popitem(last=False)
@@ -83,14 +84,15 @@ def _cache() -> RenderedCache:
 def comment_items(article: Article, after: int | None, own_ids: list[int]):
     """The `<li>` items of one comment page, and the key of the next page."""
     size = current_app.config["COMMENTS_PER_PAGE"]
-    key = (article.id, article.revision, after, size)
-    if not own_ids:  # a reader's own held comments are theirs alone: never cached
+    version = getattr(article, "version", None)  # set on snapshots only
+    key = (version, after, size)
+    if not own_ids and version:  # a reader's own held comments are theirs alone: never cached
         cached = _cache().get(key)
         if cached is not None:
             return cached
     comments, next_after = queries.comment_page(article.id, after, size, own_ids)
     html = Markup(render_template("comments/_items.html", article=article, comments=comments))
-    if not own_ids:
+    if not own_ids and version:
         _cache().put(key, (html, next_after), len(html))
     return html, next_after
 
@@ -108,10 +110,10 @@ def article_page(article: Article, after: int | None, own_ids: list[int], render
     """
     csrf = page_csrf_token()
     started = form_started_token(article.id)
-    if own_ids:
+    if own_ids or not getattr(article, "version", None):
         return render(started)
     consent = request.cookies.get(current_app.config["COOKIE_CONSENT_NAME"]) == "1"
-    key = ("page", article.id, article.revision, after, consent)
+    key = ("page", article.version, after, consent)
     cached = _cache().get(key)
     if cached is None:
         html = render(started)
@@ -143,7 +145,7 @@ def fresh_form(article: Article) -> Markup:
 def page_etag(article: Article, after: int | None, fragment: bool) -> str:
     """The same tag the revalidation middleware computes before Flask is involved."""
     return fastpath.article_etag(
-        current_app.config, article.id, article.revision, after, fragment, request.cookies
+        current_app.config, article.version, after, fragment, request.cookies
     )
 
 

@@ -230,3 +230,15 @@ def test_a_first_visit_to_a_cached_page_starts_a_working_session(app, thread, cl
     monkeypatch.undo()
     posted = newcomer.post(ARTICLE + "/comments", data=comment_data(tokens, body="New here."))
     assert posted.status_code == 303
+
+
+def test_a_replaced_database_never_shows_the_old_pages(app, thread, client):
+    """Restoring a backup can repeat ids and revisions; cached pages must not come back."""
+    client.get("/")
+    assert "Comment number 1." in client.get(ARTICLE).get_data(as_text=True)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        make_article(title="A Restored Article")
+    html = client.get(ARTICLE).get_data(as_text=True)
+    assert "A Restored Article" in html and "Comment number 1." not in html
