@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test serve lint browsers
+.PHONY: run test serve bench browsers
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: $(VENV)/.installed-test browsers
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 	bash scripts/with_postgres.sh
+
+## bench: build the benchmark data sets, serve with gunicorn, load with wrk, print the table
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.run
 
 browsers:
 	bash scripts/ensure_chromium.sh

@@ -1,7 +1,6 @@
 """Browser fixtures: the blog served on 127.0.0.1 in a thread, driven by Debian's Chromium."""
 
 import os
-import shutil
 import threading
 from pathlib import Path
 
@@ -9,21 +8,10 @@ import pytest
 from journey import MIN_FILL_SECONDS, PAGE_SIZE
 from werkzeug.serving import make_server
 
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS
 from blog import create_app
 from blog.extensions import db
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
