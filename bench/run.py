@@ -179,7 +179,7 @@ def exactly_once(base: str, path: str, db_path: Path, count=2000, parallel=16) -
                 "Content-Type": "application/x-www-form-urlencoded",
                 "HX-Request": "true",
                 "Cookie": cookie,
-                "X-Forwarded-For": f"198.19.{n // 256}.{n % 256}",
+                "X-Forwarded-For": f"2001:db8::{n:x}",  # documentation range, never wrk's
             },
         )
         response = conn.getresponse()
@@ -339,7 +339,8 @@ def print_table(rows, once, before, after, served, notes) -> None:
     lines += [
         "",
         f"Exactly once: {once['sent']:,} inline posts, 16 at a time: {once['stored']:,} stored, "
-        f"{once['ok']:,} answered 200, {once['5xx']} 5xx, {once['locked']} 'database is locked'.",
+        f"{once['ok']:,} answered 200, {once['5xx']} 5xx, {once['locked']} 'database is locked' "
+        f"(statuses: {once['statuses']}).",
         f"Worker RSS over {served:,} article-page requests: "
         + ", ".join(f"{b:.1f} -> {a:.1f} MB" for b, a in zip(before, after, strict=False)),
     ]
