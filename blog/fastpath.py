@@ -164,11 +164,13 @@ class ArticleFastPath:
         if not cached or not raw_token:
             return None
         shell, last_modified = cached
-        from .page_cache import CSRF_SLOT, STARTED_SLOT
+        from .page_cache import fill_slots
 
         secret = config.get("WTF_CSRF_SECRET_KEY") or config["SECRET_KEY"]
-        html = shell.replace(CSRF_SLOT, signed_csrf_token(secret, raw_token)).replace(
-            STARTED_SLOT, started_token(config["SECRET_KEY"], found[0])
+        html = fill_slots(
+            shell,
+            signed_csrf_token(secret, raw_token),
+            started_token(config["SECRET_KEY"], found[0]),
         )
         body = html.encode()
         headers = [

@@ -1,6 +1,6 @@
 """The one place that decides between an htmx fragment and a full page."""
 
-from flask import Response, render_template, request
+from flask import Response, request
 
 
 def is_htmx() -> bool:
@@ -9,11 +9,6 @@ def is_htmx() -> bool:
         request.headers.get("HX-Request") == "true"
         and request.headers.get("HX-History-Restore-Request") != "true"
     )
-
-
-def render(page: str, fragment: str, status: int = 200, **context) -> tuple[str, int]:
-    """Render the fragment for htmx, else the full page that includes the same fragment."""
-    return render_template(fragment if is_htmx() else page, **context), status
 
 
 def add_vary(response: Response) -> Response:

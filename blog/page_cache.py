@@ -4,9 +4,7 @@ Both are keyed by the article's version (id, revision, changed_at), which every 
 reads from the database, so a change made through any worker is seen by all at once.
 """
 
-from collections import OrderedDict
 from datetime import UTC
-from threading import Lock
 
 from flask import Response, current_app, render_template, request
 from markupsafe import Markup
@@ -15,36 +13,9 @@ from werkzeug.http import http_date
 from . import fastpath, queries
 from .antispam import form_started_token
 from .extensions import db
+from .lru import LRU
 from .models import Article
 from .sessions import page_csrf_token
-
-
-class RenderedCache:
-    """A least-recently-used map of rendered HTML, bounded by total size."""
-
-    def __init__(self, max_bytes: int):
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
-        self._size = 0
-        self._lock = Lock()
-
-    def get(self, key: tuple):
-        with self._lock:
-            entry = self._items.get(key)
-            if entry is None:
-                return None
-            self._items.move_to_end(key)
-            return entry[0]
-
-    def put(self, key: tuple, value, size: int) -> None:
-        with self._lock:
-            if key in self._items:
-                return
-            self._items[key] = (value, size)
-            self._size += size
-            while self._size > self.max_bytes and self._items:
-                _, (_, old_size) = self._items.popitem(last=False)
-                self._size -= old_size
 
 
 def current_article(slug: str) -> Article | None:
@@ -60,24 +31,24 @@ def current_article(slug: str) -> Article | None:
         found = fastpath.current_revision(db.engine, slug)
     if found is None:
         return None
-    articles = current_app.extensions.setdefault("article_snapshots", OrderedDict())
+    articles = current_app.extensions.setdefault(
+        "article_snapshots", LRU(current_app.config["ARTICLE_SNAPSHOTS"])
+    )
     cached = articles.get(slug)
     if cached is not None and cached.version == found:
-        articles.move_to_end(slug)
         return cached
     article = queries.published_article_or_none(slug)
     if article is not None:
         db.session.expunge(article)
         article.version = found  # the key of everything cached for this article
-        articles[slug] = article
-        while len(articles) > current_app.config["ARTICLE_SNAPSHOTS"]:
-            articles.popitem(last=False)
+        articles.put(slug, article)
     return article
 
 
-def _cache() -> RenderedCache:
+def _cache() -> LRU:
+    """Rendered HTML, bounded by its total length."""
     return current_app.extensions.setdefault(
-        "comment_html_cache", RenderedCache(current_app.config["COMMENT_HTML_CACHE_BYTES"])
+        "comment_html_cache", LRU(current_app.config["COMMENT_HTML_CACHE_BYTES"])
     )
 
 
@@ -102,6 +73,16 @@ CSRF_SLOT = "\x00csrf\x00"
 STARTED_SLOT = "\x00started\x00"
 
 
+def punch_slots(html: str, csrf: str, started: str) -> str:
+    """Rendered HTML made shareable: this reader's tokens become stand-ins."""
+    return html.replace(csrf, CSRF_SLOT).replace(started, STARTED_SLOT)
+
+
+def fill_slots(shell: str, csrf: str, started: str) -> str:
+    """A shared page made this reader's: the stand-ins become their tokens."""
+    return shell.replace(CSRF_SLOT, csrf).replace(STARTED_SLOT, started)
+
+
 def article_page(article: Article, after: int | None, own_ids: list[int], render) -> str:
     """The article page for this reader, from a page rendered once per revision.
 
@@ -117,11 +98,11 @@ def article_page(article: Article, after: int | None, own_ids: list[int], render
     cached = _cache().get(key)
     if cached is None:
         html = render(started)
-        shell = html.replace(csrf, CSRF_SLOT).replace(started, STARTED_SLOT)
+        shell = punch_slots(html, csrf, started)
         last_modified = http_date(article.changed_at.replace(tzinfo=UTC))
         _cache().put(key, (shell, last_modified), len(shell))
         return html
-    return cached[0].replace(CSRF_SLOT, csrf).replace(STARTED_SLOT, started)
+    return fill_slots(cached[0], csrf, started)
 
 
 def fresh_form(article: Article) -> Markup:
@@ -136,10 +117,10 @@ def fresh_form(article: Article) -> Markup:
         form = CommentForm(formdata=None)
         form.started.data = started
         html = render_template("comments/_form.html", article=article, form=form)
-        shell = html.replace(csrf, CSRF_SLOT).replace(started, STARTED_SLOT)
+        shell = punch_slots(html, csrf, started)
         _cache().put(key, shell, len(shell))
         return Markup(html)
-    return Markup(shell.replace(CSRF_SLOT, csrf).replace(STARTED_SLOT, started))
+    return Markup(fill_slots(shell, csrf, started))
 
 
 def page_etag(article: Article, after: int | None, fragment: bool) -> str:

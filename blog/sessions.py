@@ -8,8 +8,6 @@ exactly the strings that were verified or signed, so nothing is ever trusted unv
 import hashlib
 import os
 import time
-from collections import OrderedDict
-from threading import Lock
 
 from flask import Flask, current_app, g, session
 from flask.sessions import SecureCookieSessionInterface
@@ -17,35 +15,17 @@ from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.http import dump_cookie
 
+from .lru import LRU
+
 MEMO_SIZE = 4096
 TOKEN_REUSE_SECONDS = 300  # far below WTF_CSRF_TIME_LIMIT: a reused token stays valid
-
-
-class _Memo:
-    def __init__(self, size: int):
-        self.size = size
-        self.items: OrderedDict = OrderedDict()
-        self.lock = Lock()
-
-    def get(self, key):
-        with self.lock:
-            value = self.items.get(key)
-            if value is not None:
-                self.items.move_to_end(key)
-            return value
-
-    def put(self, key, value) -> None:
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
 
 
 class RememberingSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions; a cookie string verified before is not re-verified."""
 
     def __init__(self):
-        self.verified = _Memo(MEMO_SIZE)
+        self.verified = LRU(MEMO_SIZE)
 
     def remembered(self, value: str) -> dict | None:
         """The data of a session cookie verified before (and not yet due again), if any."""
@@ -82,7 +62,7 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
         return opened
 
 
-_signed_tokens = _Memo(MEMO_SIZE)
+_signed_tokens = LRU(MEMO_SIZE)
 
 
 def new_raw_csrf_token() -> str:
