@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import sessions, settings
+from . import hot_sql, sessions, settings
 from .extensions import csrf, db
 
 
@@ -36,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     security.register(app)  # first, so its request checks run before CSRF reads the form
     db.init_app(app)
+    app.teardown_appcontext(hot_sql.give_back)
     csrf.init_app(app)
     app.session_interface = sessions.RememberingSessionInterface()
 

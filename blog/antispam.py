@@ -6,9 +6,9 @@ import re
 import time
 
 from flask import current_app, request
-from sqlalchemy import exists, select
+from sqlalchemy import String, bindparam, exists, select
 
-from .extensions import db
+from .hot_sql import Link, Prepared, in_session
 from .models import Comment, CommentStatus, WordRule
 
 FORM_MAX_AGE = 24 * 3600
@@ -68,7 +68,7 @@ def fingerprint(email: str, body: str) -> str:
     return hashlib.sha256(f"{email.lower()}\n{body}".encode()).hexdigest()
 
 
-def _word_lists() -> dict[str, list[str]]:
+def _word_lists(link: Link) -> dict[str, list[str]]:
     """The hold and block words: from the settings and the admin's list (one query)."""
     lists: dict[str, list[str]] = {"hold": [], "block": []}
     for kind, setting in (("hold", "COMMENT_MODERATION_WORDS"), ("block", "COMMENT_BLOCK_WORDS")):
@@ -76,7 +76,7 @@ def _word_lists() -> dict[str, list[str]]:
         if isinstance(configured, str):  # from an environment variable: comma separated
             configured = configured.split(",")
         lists[kind].extend(configured)
-    for kind, word in db.session.execute(select(WordRule.kind, WordRule.word)):
+    for kind, word in _WORD_RULES.all(link):
         lists.setdefault(kind, []).append(word)
     return {k: [w.strip().lower() for w in v if w and w.strip()] for k, v in lists.items()}
 
@@ -85,10 +85,14 @@ def _mentions(words: list[str], text: str) -> bool:
     return any(word in text for word in words)
 
 
-def decide_status(name: str, email: str, website: str | None, body: str) -> str:
-    """Published, held for moderation, or spam, by the site's rules."""
+def decide_status(
+    name: str, email: str, website: str | None, body: str, link: Link | None = None
+) -> str:
+    """Published, held for moderation, or spam, by the site's rules (read on `link`, else
+    in the session)."""
+    link = link or in_session()
     text = "\n".join([name, email, website or "", body]).lower()
-    words = _word_lists()
+    words = _word_lists(link)
     if _mentions(words["block"], text):
         return CommentStatus.SPAM
     if len(_LINK.findall(body)) > current_app.config["COMMENT_MAX_LINKS"]:
@@ -98,16 +102,22 @@ def decide_status(name: str, email: str, website: str | None, body: str) -> str:
     mode = current_app.config["COMMENT_MODERATION"]
     if mode == "all":
         return CommentStatus.PENDING
-    if mode == "first-time" and not _approved_before(email):
+    if mode == "first-time" and not _approved_before(email, link):
         return CommentStatus.PENDING
     return CommentStatus.PUBLISHED
 
 
-def _approved_before(email: str) -> bool:
-    return db.session.scalar(
-        select(
-            exists().where(
-                Comment.email_key == email.lower(), Comment.status == CommentStatus.PUBLISHED
-            )
+def _approved_before(email: str, link: Link) -> bool:
+    return bool(_APPROVED_BEFORE.first(link, email_key=email.lower())[0])
+
+
+# Every post runs these.
+_WORD_RULES = Prepared(select(WordRule.kind, WordRule.word))
+_APPROVED_BEFORE = Prepared(
+    select(
+        exists().where(
+            Comment.email_key == bindparam("email_key", type_=String()),
+            Comment.status == CommentStatus.PUBLISHED,
         )
     )
+)

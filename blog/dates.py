@@ -3,6 +3,12 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+# Not strftime's %B: that follows the server's locale, and readers should always see these.
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
 
 def ordinal(day: int) -> str:
     """1 -> 1st, 2 -> 2nd, 11 -> 11th, 22 -> 22nd."""
@@ -21,10 +27,9 @@ def localize(moment: datetime, zone: str) -> datetime:
 def long_date(moment: datetime) -> str:
     hour = moment.hour % 12 or 12
     meridiem = "AM" if moment.hour < 12 else "PM"
-    return (
-        f"{moment:%B} {ordinal(moment.day)}, {moment.year} at {hour}:{moment.minute:02d} {meridiem}"
-    )
+    month = MONTHS[moment.month - 1]
+    return f"{month} {ordinal(moment.day)}, {moment.year} at {hour}:{moment.minute:02d} {meridiem}"
 
 
 def short_date(moment: datetime) -> str:
-    return f"{moment:%B} {ordinal(moment.day)}, {moment.year}"
+    return f"{MONTHS[moment.month - 1]} {ordinal(moment.day)}, {moment.year}"

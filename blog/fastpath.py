@@ -15,16 +15,16 @@ import re
 from urllib.parse import parse_qs
 
 from flask import Flask
-from sqlalchemy import bindparam, select
+from sqlalchemy import String, bindparam, select
 from werkzeug.http import parse_cookie
 
 from .antispam import started_token
 from .extensions import db
+from .hot_sql import Link, Prepared, borrowed
 from .models import Article
 from .sessions import new_raw_csrf_token, signed_csrf_token
 
 _PAGE = re.compile(r"/articles/([^/]+?)(/comments)?")
-_compiled: dict[str, tuple[str, list[str] | None]] = {}
 
 
 def article_etag(config, version: tuple, after, fragment: bool, cookies) -> str:
@@ -50,34 +50,22 @@ def parse_after(value: str | None) -> int | None:
         return None
 
 
-def current_revision(engine, slug: str) -> tuple | None:
+def current_revision(engine, slug: str, link: Link | None = None) -> tuple | None:
     """A published article's version, (id, revision, changed_at), by one indexed lookup
-    on a raw connection. `changed_at` keeps versions apart even if a database is replaced
-    by one whose ids and revisions repeat (a restored backup, a test's fresh tables)."""
-    statement, names = _revision_lookup(engine)
-    params = {"slug": slug}
-    connection = engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        cursor.execute(statement, [params[n] for n in names] if names else params)
-        row = cursor.fetchone()
-        cursor.close()
-    finally:
-        connection.close()
-    return tuple(row) if row else None
+    (on `link`, else on a connection borrowed from the pool). `changed_at` keeps versions
+    apart even if a database is replaced by one whose ids and revisions repeat (a restored
+    backup, a test's fresh tables)."""
+    if link is not None:
+        return _REVISION.first(link, slug=slug)
+    with borrowed(engine) as link:
+        return _REVISION.first(link, slug=slug)
 
 
-def _revision_lookup(engine) -> tuple[str, list[str] | None]:
-    """The lookup, compiled once for this database's driver (qmark or pyformat)."""
-    found = _compiled.get(engine.dialect.name)
-    if found is None:
-        statement = select(Article.id, Article.revision, Article.changed_at).where(
-            Article.slug == bindparam("slug"), Article.is_published.is_(True)
-        )
-        compiled = statement.compile(dialect=engine.dialect)
-        names = list(compiled.positiontup) if compiled.positional else None
-        found = _compiled[engine.dialect.name] = (str(compiled), names)
-    return found
+_REVISION = Prepared(
+    select(Article.id, Article.revision, Article.changed_at).where(
+        Article.slug == bindparam("slug", type_=String()), Article.is_published.is_(True)
+    )
+)
 
 
 class ArticleFastPath:

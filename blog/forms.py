@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from .antispam import FORM_MAX_AGE, form_age, form_started_token
+from .sessions import page_csrf_token
 
 # Control characters other than newline and tab are never stored.
 _ALLOWED_CONTROLS = {"\n", "\t"}
@@ -56,6 +57,7 @@ class CommentForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "comment")
+        page_csrf_token()  # this reader's token, signed once in a while, not per form
         super().__init__(*args, **kwargs)
 
     name = StringField(

@@ -1,5 +1,7 @@
 """A signed cookie that remembers which held comments this browser posted."""
 
+from functools import lru_cache
+
 from flask import Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -7,7 +9,12 @@ REMEMBERED = 50  # the most recent ones are plenty
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="own-comments")
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@lru_cache(maxsize=4)  # built once per secret, not on every post
+def _serializer_for(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt="own-comments")
 
 
 def own_comment_ids() -> list[int]:

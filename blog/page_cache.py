@@ -10,7 +10,7 @@ from flask import Response, current_app, render_template, request
 from markupsafe import Markup
 from werkzeug.http import http_date
 
-from . import fastpath, queries
+from . import fastpath, hot_sql, queries
 from .antispam import form_started_token
 from .extensions import db
 from .lru import LRU
@@ -28,7 +28,7 @@ def current_article(slug: str) -> Article | None:
     if looked_up is not None and looked_up[0] == slug:
         found = looked_up[1]  # the fast path already asked the database
     else:
-        found = fastpath.current_revision(db.engine, slug)
+        found = fastpath.current_revision(db.engine, slug, hot_sql.for_request())
     if found is None:
         return None
     articles = current_app.extensions.setdefault(

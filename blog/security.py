@@ -1,6 +1,6 @@
 """Security headers, proxy awareness and request checks applied to every request."""
 
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_to_bytes
 
 from flask import Flask, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -62,7 +62,7 @@ def reject_malformed_forms() -> None:
         return
     raw = request.get_data(cache=True)  # cached, so request.form still parses it
     try:
-        parse_qsl(raw.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
+        unquote_to_bytes(raw).decode("utf-8")  # every name and value, %-escapes undone
     except UnicodeDecodeError:
         abort(400, description="What you sent was not valid UTF-8 text. Please try again.")
 

@@ -5,11 +5,12 @@ import hmac
 from datetime import timedelta
 
 from flask import current_app, request
-from sqlalchemy import case, delete
+from sqlalchemy import DateTime, String, bindparam, case, delete
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .extensions import db
+from .hot_sql import Link, Prepared, in_session
 from .models import Throttle, utcnow
 
 
@@ -20,25 +21,47 @@ def client_fingerprint() -> str:
     return hmac.new(key, address, hashlib.sha256).hexdigest()[:32]
 
 
-def hit(key: str, window_seconds: float) -> int:
+def hit(key: str, window_seconds: float, link: Link | None = None) -> int:
     """Count one event for `key`; return how many fell in its current window.
 
     One atomic statement (insert, or update on conflict, returning the count), inside the
-    caller's transaction, so a rolled-back post is not counted.
+    caller's transaction (on `link`, else the session's), so a rolled-back post is not
+    counted.
     """
+    link = link or in_session()
     now = utcnow()
-    dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
-    statement = insert(Throttle).values(key=key, window_start=now, hits=1)
-    expired = Throttle.window_start <= now - timedelta(seconds=window_seconds)
-    statement = statement.on_conflict_do_update(
-        index_elements=[Throttle.key],
-        set_={
-            "hits": case((expired, 1), else_=Throttle.hits + 1),
-            "window_start": case((expired, now), else_=Throttle.window_start),
-        },
-    ).returning(Throttle.hits)
-    return db.session.execute(statement).scalar_one()
+    (hits,) = _upsert(link.dialect.name).first(
+        link,
+        throttle_key=key,
+        now=now,
+        expired_at=now - timedelta(seconds=window_seconds),
+    )
+    return hits
+
+
+_UPSERTS: dict[str, Prepared] = {}
+
+
+def _upsert(dialect: str) -> Prepared:
+    """The counting upsert, built once per database dialect (every post runs it)."""
+    statement = _UPSERTS.get(dialect)
+    if statement is None:
+        insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
+        now = bindparam("now", type_=DateTime())
+        expired = Throttle.window_start <= bindparam("expired_at", type_=DateTime())
+        statement = _UPSERTS[dialect] = Prepared(
+            insert(Throttle.__table__)
+            .values(key=bindparam("throttle_key", type_=String()), window_start=now, hits=1)
+            .on_conflict_do_update(
+                index_elements=[Throttle.key],
+                set_={
+                    "hits": case((expired, 1), else_=Throttle.hits + 1),
+                    "window_start": case((expired, now), else_=Throttle.window_start),
+                },
+            )
+            .returning(Throttle.hits)
+        )
+    return statement
 
 
 def count(key: str, window_seconds: float) -> int:
