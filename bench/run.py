@@ -1,8 +1,9 @@
 """The benchmark: `make bench` (or .venv/bin/python -m bench.run).
 
 Builds the data sets, serves the blog and a hello-world baseline with the same gunicorn
-settings on 127.0.0.1, loads each with wrk, and prints one table with ratios to
-hello-world, plus the exactly-once count and worker memory. Stops all it started.
+settings on 127.0.0.1, loads each scenario with wrk in rounds, each right after a run of
+hello world, and prints one table with the median ratios to hello world, plus the
+exactly-once count and worker memory. Stops all it started.
 """
 
 import http.client
@@ -19,6 +20,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
+from statistics import median
 from urllib.parse import quote
 
 from bench import datasets
@@ -26,7 +28,8 @@ from bench import datasets
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 WORKERS = 2
-WRK = ["-t2", "-c16", "-d10s", "--latency"]
+ROUNDS = 3
+SECONDS = 5
 HTMX = "HX-Request: true"
 
 
@@ -110,7 +113,7 @@ class Server:
         return errors or ""
 
 
-def wrk(url: str, *headers: str, script: str | None = None, env=None, seconds=10) -> dict:
+def wrk(url: str, *headers: str, script: str | None = None, env=None, seconds=SECONDS) -> dict:
     command = [WRK_BIN, "-t2", "-c16", f"-d{seconds}s", "--latency"]
     for header in headers:
         command += ["-H", header]
@@ -218,7 +221,7 @@ def main() -> int:
     global WRK_BIN
     WRK_BIN = ensure_wrk()
     # `python -m bench.run POST 304` runs only the small blog's scenarios whose names hold
-    # one of these words (and hello world, the baseline): quick checks while working.
+    # one of these words: quick checks while working.
     focus = sys.argv[1:]
     folder = Path(tempfile.mkdtemp(prefix="blog-bench-"))
     small, big = folder / "small.sqlite3", folder / "big.sqlite3"
@@ -228,108 +231,117 @@ def main() -> int:
         datasets.build(big, articles=10_000, comments=100_000)
     thread = f"/articles/{datasets.THREAD}"
     rows, notes = [], []
+    hello = Server("bench.hello:app")
 
     def run(name, server, path, *headers, script=None, env=None):
-        if focus and name != "hello world" and not any(word in name for word in focus):
-            return None
+        """ROUNDS runs of the scenario, each right after a run of hello world: this
+        machine's speed drifts by 10-20% from one run to the next, and a ratio of two
+        runs side by side holds where ratios to one distant baseline do not."""
+        if focus and not any(word in name for word in focus):
+            return
         fetch(server.base, path)  # warm up the worker that answers
-        wrk(
-            server.base + path,
-            *headers,
-            script=script,
-            env={**(env or {}), "BENCH_SALT": "128"},
-            seconds=2,
-        )
-        result = wrk(server.base + path, *headers, script=script, env=env)
-        rows.append((name, result))
-        print(f"  {name}: {result['rps']:.0f} req/s", flush=True)
-        return result
+        warm_env = {**(env or {}), "BENCH_SALT": "128"}
+        wrk(server.base + path, *headers, script=script, env=warm_env, seconds=2)
+        pairs = []
+        for round_ in range(ROUNDS):
+            base = wrk(hello.base + "/", seconds=SECONDS)
+            # a salt per round keeps posted words and client addresses apart
+            round_env = {**(env or {}), "BENCH_SALT": str(16 * round_)}
+            result = wrk(server.base + path, *headers, script=script, env=round_env)
+            pairs.append((base, result))
+        rows.append((name, pairs))
+        ratios = ", ".join(f"{r['rps'] / b['rps']:.2f}" for b, r in pairs)
+        print(f"  {name}: ratios to hello world {ratios}", flush=True)
 
-    print("Hello world...", flush=True)
-    hello = Server("bench.hello:app")
     try:
-        run("hello world", hello, "/")
+        print("Small blog...", flush=True)
+        blog = Server("app:app", blog_env(small, folder))
+        try:
+            run("article page, 50 comments (small blog)", blog, thread)
+            cookie, _ = session_and_form(blog.base, thread)
+            run("article page, returning reader (small blog)", blog, thread, f"Cookie: {cookie}")
+            run("home page (small blog)", blog, "/")
+            _, headers, _ = fetch(blog.base, thread, {"Cookie": cookie})
+            etag = headers["ETag"]
+            status, _, _ = fetch(blog.base, thread, {"Cookie": cookie, "If-None-Match": etag})
+            assert status == 304, status
+            run(
+                "304 revalidation (article page)",
+                blog,
+                thread,
+                f"Cookie: {cookie}",
+                f"If-None-Match: {etag}",
+            )
+            cookie, form = session_and_form(blog.base, thread)
+            time.sleep(3.2)
+            run(
+                "inline comment POST, all checks on",
+                blog,
+                thread + "/comments",
+                script=str(ROOT / "bench" / "post.lua"),
+                env={"BENCH_COOKIE": cookie, "BENCH_FORM": form},
+            )
+            once = None if focus else exactly_once(blog.base, thread, small)
+        finally:
+            errors = blog.stop()
+            if "Traceback" in errors:
+                notes.append("small blog errors: " + errors[-2000:])
+
+        if focus:
+            print_table(rows, None, [], [], 0, notes)
+            return 0
+        print("Big blog (10,000 articles, 100,000-comment thread)...", flush=True)
+        page1_after = datasets.comment_id_at(big, 50)
+        page2000_after = datasets.comment_id_at(big, 1999 * 50)
+        blog = Server("app:app", blog_env(big, folder))
+        try:
+            run("article page, 50 comments (big blog)", blog, thread)
+            run("home page (big blog)", blog, "/")
+            more = f"{thread}/comments?after="
+            run("load more, page 2 (big blog)", blog, more + str(page1_after), HTMX)
+            run("load more, page 2,000 (big blog)", blog, more + str(page2000_after), HTMX)
+            before = blog.rss_mb()
+            served = 0
+            while served < 100_000:
+                served += wrk(blog.base + thread, seconds=10)["requests"]
+            after = blog.rss_mb()
+        finally:
+            errors = blog.stop()
+            if "Traceback" in errors:
+                notes.append("big blog errors: " + errors[-2000:])
     finally:
         hello.stop()
-
-    print("Small blog...", flush=True)
-    blog = Server("app:app", blog_env(small, folder))
-    try:
-        run("article page, 50 comments (small blog)", blog, thread)
-        cookie, _ = session_and_form(blog.base, thread)
-        run("article page, returning reader (small blog)", blog, thread, f"Cookie: {cookie}")
-        run("home page (small blog)", blog, "/")
-        _, headers, _ = fetch(blog.base, thread, {"Cookie": cookie})
-        etag = headers["ETag"]
-        status, _, _ = fetch(blog.base, thread, {"Cookie": cookie, "If-None-Match": etag})
-        assert status == 304, status
-        run(
-            "304 revalidation (article page)",
-            blog,
-            thread,
-            f"Cookie: {cookie}",
-            f"If-None-Match: {etag}",
-        )
-        cookie, form = session_and_form(blog.base, thread)
-        time.sleep(3.2)
-        run(
-            "inline comment POST, all checks on",
-            blog,
-            thread + "/comments",
-            script=str(ROOT / "bench" / "post.lua"),
-            env={"BENCH_COOKIE": cookie, "BENCH_FORM": form},
-        )
-        once = None if focus else exactly_once(blog.base, thread, small)
-    finally:
-        errors = blog.stop()
-        if "Traceback" in errors:
-            notes.append("small blog errors: " + errors[-2000:])
-
-    if focus:
-        print_table(rows, None, [], [], 0, notes)
-        return 0
-    print("Big blog (10,000 articles, 100,000-comment thread)...", flush=True)
-    page1_after = datasets.comment_id_at(big, 50)
-    page2000_after = datasets.comment_id_at(big, 1999 * 50)
-    blog = Server("app:app", blog_env(big, folder))
-    try:
-        run("article page, 50 comments (big blog)", blog, thread)
-        run("home page (big blog)", blog, "/")
-        run("load more, page 2 (big blog)", blog, f"{thread}/comments?after={page1_after}", HTMX)
-        run(
-            "load more, page 2,000 (big blog)",
-            blog,
-            f"{thread}/comments?after={page2000_after}",
-            HTMX,
-        )
-        before = blog.rss_mb()
-        served = 0
-        while served < 100_000:
-            served += wrk(blog.base + thread, seconds=10)["requests"]
-        after = blog.rss_mb()
-    finally:
-        errors = blog.stop()
-        if "Traceback" in errors:
-            notes.append("big blog errors: " + errors[-2000:])
-    shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
     print_table(rows, once, before, after, served, notes)
     return 0
 
 
 def print_table(rows, once, before, after, served, notes) -> None:
-    base = rows[0][1]
     lines = [
         f"Benchmark of {date.today().isoformat()}: gunicorn {WORKERS} sync workers, "
-        f"wrk {' '.join(WRK)}, loopback, {os.cpu_count()} cores",
+        f"wrk -t2 -c16 -d{SECONDS}s --latency, loopback, {os.cpu_count()} cores; medians of "
+        f"{ROUNDS} rounds, each scenario run right after a hello-world run",
         "",
-        "| scenario | req/s | p50 ms | p99 ms | x hello req/s | p99 / hello p99 | non-2xx/3xx |",
+        "| scenario | req/s | p50 ms | p99 ms | x hello req/s (rounds) | p99 / hello p99 "
+        "| non-2xx/3xx |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for name, r in rows:
+    bases = [b for _, pairs in rows for b, _ in pairs]
+    lines.append(
+        f"| hello world | {median(b['rps'] for b in bases):,.0f} | "
+        f"{median(b['p50'] for b in bases):.2f} | {median(b['p99'] for b in bases):.2f} | "
+        f"1.00 | 1.00 | {sum(b['bad'] for b in bases)} |"
+    )
+    for name, pairs in rows:
+        ratios = [r["rps"] / b["rps"] for b, r in pairs]
+        results = [r for _, r in pairs]
         lines.append(
-            f"| {name} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
-            f"{r['rps'] / base['rps']:.2f} | {r['p99'] / base['p99']:.2f} | {r['bad']} |"
+            f"| {name} | {median(r['rps'] for r in results):,.0f} | "
+            f"{median(r['p50'] for r in results):.2f} | {median(r['p99'] for r in results):.2f} | "
+            f"{median(ratios):.2f} ({', '.join(f'{x:.2f}' for x in ratios)}) | "
+            f"{median(r['p99'] / b['p99'] for b, r in pairs):.2f} | "
+            f"{sum(r['bad'] for r in results)} |"
         )
     if once is None:
         print("\n".join(lines + notes))
