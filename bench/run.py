@@ -28,8 +28,8 @@ from bench import datasets
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 WORKERS = 2
-ROUNDS = 3
-SECONDS = 5
+ROUNDS = 5
+SECONDS = 4
 HTMX = "HX-Request: true"
 
 
