@@ -70,10 +70,15 @@ def render_article(
 def index():
     """List published articles, newest first, a page at a time."""
     before = request.args.get("before", type=int)
-    articles, next_before = queries.article_page(before, current_app.config["ARTICLES_PER_PAGE"])
-    return render_template(
-        "articles/index.html", articles=articles, before=before, next_before=next_before
-    )
+    size = current_app.config["ARTICLES_PER_PAGE"]
+
+    def render() -> str:
+        articles, next_before = queries.article_page(before, size)
+        return render_template(
+            "articles/index.html", articles=articles, before=before, next_before=next_before
+        )
+
+    return page_cache.home_page(queries.article_page_versions(before, size), before, render)
 
 
 @bp.get("/articles/<slug>")

@@ -73,14 +73,18 @@ CSRF_SLOT = "\x00csrf\x00"
 STARTED_SLOT = "\x00started\x00"
 
 
-def punch_slots(html: str, csrf: str, started: str) -> str:
+def punch_slots(html: str, csrf: str | None, started: str | None = None) -> str:
     """Rendered HTML made shareable: this reader's tokens become stand-ins."""
-    return html.replace(csrf, CSRF_SLOT).replace(started, STARTED_SLOT)
+    if csrf:
+        html = html.replace(csrf, CSRF_SLOT)
+    return html.replace(started, STARTED_SLOT) if started else html
 
 
-def fill_slots(shell: str, csrf: str, started: str) -> str:
+def fill_slots(shell: str, csrf: str | None, started: str | None = None) -> str:
     """A shared page made this reader's: the stand-ins become their tokens."""
-    return shell.replace(CSRF_SLOT, csrf).replace(STARTED_SLOT, started)
+    if csrf:
+        shell = shell.replace(CSRF_SLOT, csrf)
+    return shell.replace(STARTED_SLOT, started) if started else shell
 
 
 def article_page(article: Article, after: int | None, own_ids: list[int], render) -> str:
@@ -103,6 +107,23 @@ def article_page(article: Article, after: int | None, own_ids: list[int], render
         _cache().put(key, (shell, last_modified), len(shell))
         return html
     return fill_slots(cached[0], csrf, started)
+
+
+def home_page(versions: tuple, before: int | None, render) -> str:
+    """A home page for this reader, rendered once per set of article versions it shows.
+
+    Only the cookie notice differs between readers: shown or not, and its CSRF token.
+    """
+    consent = request.cookies.get(current_app.config["COOKIE_CONSENT_NAME"]) == "1"
+    csrf = None if consent else page_csrf_token()
+    key = ("home", versions, before, consent)
+    shell = _cache().get(key)
+    if shell is None:
+        html = render()
+        shell = punch_slots(html, csrf)
+        _cache().put(key, shell, len(shell))
+        return html
+    return fill_slots(shell, csrf)
 
 
 def fresh_form(article: Article) -> Markup:

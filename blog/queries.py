@@ -1,8 +1,9 @@
 """Reads that page by key, never by OFFSET, so page 2,000 costs what page 1 costs."""
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import Integer, and_, bindparam, or_, select
 
 from .extensions import db
+from .hot_sql import Prepared, for_request
 from .models import Article, Comment, CommentStatus
 
 # Built once: the article page runs this on every request.
@@ -15,10 +16,12 @@ def published_article_or_none(slug: str) -> Article | None:
     return db.session.execute(_PUBLISHED_BY_SLUG, {"slug": slug}).scalar_one_or_none()
 
 
-def article_page(before_id: int | None, limit: int) -> tuple[list[Article], int | None]:
-    """Newest first; returns the page and the key of the next (older) page, if any."""
-    stmt = select(Article).where(Article.is_published.is_(True))
-    if before_id:
+def _listing(*columns, later_page: bool):
+    """Published articles newest first, `size` of them; on a later page, those after
+    (older than) the article `before_id`, found by key."""
+    stmt = select(*columns).where(Article.is_published.is_(True))
+    if later_page:
+        before_id = bindparam("before_id", type_=Integer())
         anchor = select(Article.published_at).where(Article.id == before_id).scalar_subquery()
         stmt = stmt.where(
             or_(
@@ -26,10 +29,33 @@ def article_page(before_id: int | None, limit: int) -> tuple[list[Article], int 
                 and_(Article.published_at == anchor, Article.id < before_id),
             )
         )
-    stmt = stmt.order_by(Article.published_at.desc(), Article.id.desc()).limit(limit + 1)
-    rows = list(db.session.scalars(stmt))
+    order = (Article.published_at.desc(), Article.id.desc())
+    return stmt.order_by(*order).limit(bindparam("size", type_=Integer()))
+
+
+def article_page(before_id: int | None, limit: int) -> tuple[list[Article], int | None]:
+    """Newest first; returns the page and the key of the next (older) page, if any."""
+    stmt = _listing(Article, later_page=bool(before_id))
+    rows = list(db.session.scalars(stmt, {"before_id": before_id, "size": limit + 1}))
     page = rows[:limit]
     return page, (page[-1].id if len(rows) > limit else None)
+
+
+# The versions of the articles a home page shows: every change to one (its title, text or
+# comment count) bumps its revision, so together they key that page's cached HTML.
+_VERSIONS = {
+    later_page: Prepared(
+        _listing(Article.id, Article.revision, Article.changed_at, later_page=later_page)
+    )
+    for later_page in (False, True)
+}
+
+
+def article_page_versions(before_id: int | None, limit: int) -> tuple:
+    """(id, revision, changed_at) of the articles `article_page` would return, and of the
+    one after them (whether there is a next page shows on the page too)."""
+    statement = _VERSIONS[bool(before_id)]
+    return tuple(statement.all(for_request(), before_id=before_id, size=limit + 1))
 
 
 def comment_page(

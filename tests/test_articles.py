@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta
 
-from support import add_comments, make_article
+from support import TOKEN, add_comments, comment_data, form_tokens, make_article
 
 from blog.extensions import db
 
@@ -155,3 +155,64 @@ def test_vendored_htmx_and_license_are_served(client):
     script = client.get("/static/vendor/htmx-4.0.1/htmx.min.js")
     assert script.status_code == 200 and b"htmx" in script.data
     assert client.get("/static/vendor/htmx-4.0.1/LICENSE").status_code == 200
+
+
+# The home page is rendered once per set of article versions it shows, then served from
+# memory with each reader's own token; nothing a reader could see may ever be stale.
+
+
+def import_article(runner, tmp_path, slug, title, *flags):
+    source = tmp_path / f"{slug}.md"
+    source.write_text(
+        f"---\ntitle: {title}\nslug: {slug}\nauthor: Ada Writer\ndate: 2030-01-01\n---\nBody.\n"
+    )
+    result = runner.invoke(args=["import-article", *flags, str(source)])
+    assert result.exit_code == 0, result.output
+
+
+def test_cached_home_page_follows_every_change(app, client, runner, tmp_path):
+    with app.app_context():
+        make_article()
+        add_comments(make_article("held", "Held Thread"), 1, status="pending")
+    assert "A Quiet Article" in client.get("/").get_data(as_text=True)  # now cached
+    other = app.test_client()
+    article = "/articles/a-quiet-article"
+    posted = other.post(article + "/comments", data=comment_data(form_tokens(other, article)))
+    assert posted.status_code == 303
+    assert "1 comment<" in client.get("/").get_data(as_text=True)
+
+    from blog import moderation
+
+    with app.app_context():
+        moderation.apply("approve", [1])  # the held comment on "Held Thread"
+        db.session.commit()
+    html = client.get("/").get_data(as_text=True)
+    assert html.count("1 comment<") == 2
+
+    import_article(runner, tmp_path, "a-quiet-article", "A Renamed Article", "--replace")
+    html = client.get("/").get_data(as_text=True)
+    assert "A Renamed Article" in html and "A Quiet Article" not in html
+
+    import_article(runner, tmp_path, "brand-new", "A Brand New Article")
+    assert "A Brand New Article" in client.get("/").get_data(as_text=True)
+
+
+def test_cached_home_page_gives_each_reader_a_working_token(app, client, monkeypatch):
+    with app.app_context():
+        make_article()
+    first = TOKEN.search(client.get("/").get_data(as_text=True)).group(1)
+
+    def no_rendering(*args, **kwargs):
+        raise AssertionError("rendered a home page that had not changed")
+
+    monkeypatch.setattr("blog.articles.render_template", no_rendering)
+    other = app.test_client()
+    html = other.get("/").get_data(as_text=True)
+    second = TOKEN.search(html).group(1)
+    assert second != first and "A Quiet Article" in html
+    for reader, token in ((client, first), (other, second)):
+        response = reader.post("/cookies/accept", data={"csrf_token": token, "next": "/"})
+        assert response.status_code == 303
+    # with the notice dismissed, the page is another one (and gets rendered)
+    monkeypatch.undo()
+    assert "uses cookies" not in other.get("/").get_data(as_text=True)
