@@ -261,6 +261,13 @@ def main() -> int:
             cookie, _ = session_and_form(blog.base, thread)
             run("article page, returning reader (small blog)", blog, thread, f"Cookie: {cookie}")
             run("home page (small blog)", blog, "/")
+            small_after = datasets.comment_id_at(small, 50)
+            run(
+                "load more, page 2 (small blog)",
+                blog,
+                f"{thread}/comments?after={small_after}",
+                HTMX,
+            )
             _, headers, _ = fetch(blog.base, thread, {"Cookie": cookie})
             etag = headers["ETag"]
             status, _, _ = fetch(blog.base, thread, {"Cookie": cookie, "If-None-Match": etag})
