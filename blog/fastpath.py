@@ -144,7 +144,7 @@ class ArticleFastPath:
         config = self.app.config
         consent = cookies.get(config["COOKIE_CONSENT_NAME"]) == "1"
         cache = self.app.extensions.get("comment_html_cache")
-        cached = cache and cache.get(("page", found, None, consent))
+        cached = cache and cache.get(("page", found, None, consent, b""))  # no query string
         session_data = self.app.session_interface.remembered(cookies[config["SESSION_COOKIE_NAME"]])
         raw_token = session_data and session_data.get(
             config.get("WTF_CSRF_FIELD_NAME", "csrf_token")

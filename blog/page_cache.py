@@ -98,7 +98,8 @@ def article_page(article: Article, after: int | None, own_ids: list[int], render
     if own_ids or not getattr(article, "version", None):
         return render(started)
     consent = request.cookies.get(current_app.config["COOKIE_CONSENT_NAME"]) == "1"
-    key = ("page", article.version, after, consent)
+    # The query string is part of the page (the cookie notice sends the reader back to it).
+    key = ("page", article.version, after, consent, request.query_string)
     cached = _cache().get(key)
     if cached is None:
         html = render(started)
@@ -116,7 +117,7 @@ def home_page(versions: tuple, before: int | None, render) -> str:
     """
     consent = request.cookies.get(current_app.config["COOKIE_CONSENT_NAME"]) == "1"
     csrf = None if consent else page_csrf_token()
-    key = ("home", versions, before, consent)
+    key = ("home", versions, before, consent, request.query_string)
     shell = _cache().get(key)
     if shell is None:
         html = render()

@@ -1,5 +1,7 @@
 """ETags: a matching copy gets 304, and a stale copy is never called fresh."""
 
+import re
+
 import pytest
 from support import STARTED, TOKEN, add_comments, comment_data, form_tokens, make_article
 
@@ -242,3 +244,17 @@ def test_a_replaced_database_never_shows_the_old_pages(app, thread, client):
         make_article(title="A Restored Article")
     html = client.get(ARTICLE).get_data(as_text=True)
     assert "A Restored Article" in html and "Comment number 1." not in html
+
+
+NEXT = re.compile(r'name="next" value="([^"]*)"')
+
+
+@pytest.mark.parametrize("path", [ARTICLE, "/"])
+def test_a_query_string_never_leaks_into_anothers_cached_page(app, thread, client, path):
+    # The cookie notice sends its reader back to the page they were on, query and all.
+    client.get("/")
+    odd = client.get(path + "?from=elsewhere").get_data(as_text=True)
+    assert NEXT.search(odd).group(1) == path + "?from=elsewhere"
+    for reader in (client, app.test_client()):  # a returning reader, a first visit
+        plain = reader.get(path).get_data(as_text=True)
+        assert NEXT.search(plain).group(1) == path
