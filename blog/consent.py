@@ -7,6 +7,11 @@ from .htmx import is_htmx
 bp = Blueprint("consent", __name__)
 
 
+def dismissed(config, cookies) -> bool:
+    """Whether this reader dismissed the cookie notice (pages differ by it)."""
+    return cookies.get(config["COOKIE_CONSENT_NAME"]) == "1"
+
+
 def safe_next(target: str | None) -> str:
     """Only a path on this site, so the redirect cannot send readers elsewhere."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:

@@ -19,10 +19,11 @@ from sqlalchemy import String, bindparam, select
 from werkzeug.http import parse_cookie
 
 from .antispam import started_token
+from .consent import dismissed
 from .extensions import db
 from .hot_sql import Link, Prepared, borrowed
 from .models import Article
-from .sessions import new_raw_csrf_token, signed_csrf_token
+from .sessions import csrf_field, csrf_secret, new_raw_csrf_token, signed_csrf_token
 
 _PAGE = re.compile(r"/articles/([^/]+?)(/comments)?")
 
@@ -34,12 +35,18 @@ def article_etag(config, version: tuple, after, fragment: bool, cookies) -> str:
         version,
         after,
         fragment,
-        cookies.get(config["COOKIE_CONSENT_NAME"]) == "1",
+        dismissed(config, cookies),
         cookies.get(config["OWN_COMMENTS_COOKIE"], ""),
         # The page holds a CSRF token bound to the session; a fragment holds none.
         "" if fragment else cookies.get(config["SESSION_COOKIE_NAME"], ""),
     )
     return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
+
+
+def page_key(version: tuple, after, consent: bool, query_string: bytes) -> tuple:
+    """The key of a cached article page. The query string is part of the page: the cookie
+    notice sends its reader back to the address they were on."""
+    return ("page", version, after, consent, query_string)
 
 
 def parse_after(value: str | None) -> int | None:
@@ -129,9 +136,8 @@ class ArticleFastPath:
             return None
         if cookies.get(self.app.config["OWN_COMMENTS_COOKIE"]):
             return None
-        field = self.app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
         value, set_cookie = self.app.session_interface.issue(
-            self.app, {field: new_raw_csrf_token()}
+            self.app, {csrf_field(self.app.config): new_raw_csrf_token()}
         )
         cookies = {**cookies, self.app.config["SESSION_COOKIE_NAME"]: value}
         etag = article_etag(self.app.config, found, None, False, cookies)
@@ -142,22 +148,19 @@ class ArticleFastPath:
 
     def _cached_page(self, found, cookies, etag):
         config = self.app.config
-        consent = cookies.get(config["COOKIE_CONSENT_NAME"]) == "1"
         cache = self.app.extensions.get("comment_html_cache")
-        cached = cache and cache.get(("page", found, None, consent, b""))  # no query string
+        # Only a plain view (no query string) gets here.
+        cached = cache and cache.get(page_key(found, None, dismissed(config, cookies), b""))
         session_data = self.app.session_interface.remembered(cookies[config["SESSION_COOKIE_NAME"]])
-        raw_token = session_data and session_data.get(
-            config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-        )
+        raw_token = session_data and session_data.get(csrf_field(config))
         if not cached or not raw_token:
             return None
         shell, last_modified = cached
         from .page_cache import fill_slots
 
-        secret = config.get("WTF_CSRF_SECRET_KEY") or config["SECRET_KEY"]
         html = fill_slots(
             shell,
-            signed_csrf_token(secret, raw_token),
+            signed_csrf_token(csrf_secret(config), raw_token),
             started_token(config["SECRET_KEY"], found[0]),
         )
         body = html.encode()

@@ -12,6 +12,7 @@ from werkzeug.http import http_date
 
 from . import fastpath, hot_sql, queries
 from .antispam import form_started_token
+from .consent import dismissed
 from .extensions import db
 from .lru import LRU
 from .models import Article
@@ -97,9 +98,8 @@ def article_page(article: Article, after: int | None, own_ids: list[int], render
     started = form_started_token(article.id)
     if own_ids or not getattr(article, "version", None):
         return render(started)
-    consent = request.cookies.get(current_app.config["COOKIE_CONSENT_NAME"]) == "1"
-    # The query string is part of the page (the cookie notice sends the reader back to it).
-    key = ("page", article.version, after, consent, request.query_string)
+    consent = dismissed(current_app.config, request.cookies)
+    key = fastpath.page_key(article.version, after, consent, request.query_string)
     cached = _cache().get(key)
     if cached is None:
         html = render(started)
@@ -115,8 +115,9 @@ def home_page(versions: tuple, before: int | None, render) -> str:
 
     Only the cookie notice differs between readers: shown or not, and its CSRF token.
     """
-    consent = request.cookies.get(current_app.config["COOKIE_CONSENT_NAME"]) == "1"
+    consent = dismissed(current_app.config, request.cookies)
     csrf = None if consent else page_csrf_token()
+    # As on article pages, the query string is part of the page.
     key = ("home", versions, before, consent, request.query_string)
     shell = _cache().get(key)
     if shell is None:

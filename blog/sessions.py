@@ -80,17 +80,26 @@ def signed_csrf_token(secret: str, raw: str) -> str:
     return known[0]
 
 
+def csrf_field(config) -> str:
+    """Where Flask-WTF keeps a session's raw token (and names the form field)."""
+    return config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+
+def csrf_secret(config) -> str:
+    """The key Flask-WTF signs form tokens with."""
+    return config.get("WTF_CSRF_SECRET_KEY") or config["SECRET_KEY"]
+
+
 def page_csrf_token() -> str:
     """The form token for this request, as Flask-WTF would make it, but cheaper.
 
     Flask-WTF keeps the signed token of the request in `g`; setting it there first makes
     its forms and `csrf_token()` use ours.
     """
-    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    field = csrf_field(current_app.config)
     raw = session.get(field)
     if not raw or field in g:
         return generate_csrf()
-    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-    token = signed_csrf_token(secret, raw)
+    token = signed_csrf_token(csrf_secret(current_app.config), raw)
     setattr(g, field, token)
     return token

@@ -5,6 +5,7 @@ from datetime import datetime
 from flask import Flask, current_app, request
 
 from . import dates
+from .consent import dismissed
 
 
 def _local(moment: datetime) -> datetime:
@@ -22,12 +23,11 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def site_globals() -> dict:
-        consent_cookie = current_app.config["COOKIE_CONSENT_NAME"]
         return {
             "site_name": current_app.config["SITE_NAME"],
             "site_publisher": current_app.config["SITE_PUBLISHER"],
             "site_tagline": current_app.config["SITE_TAGLINE"],
-            "show_cookie_notice": request.cookies.get(consent_cookie) != "1",
+            "show_cookie_notice": not dismissed(current_app.config, request.cookies),
         }
 
 
