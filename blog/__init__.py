@@ -5,18 +5,31 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import hot_sql, sessions, settings
+from . import cli, database, settings, speed
+from .admin import views as admin_views
+from .articles import views as article_views
+from .comments import views as comment_views
+from .comments.antispam import started_token
 from .extensions import csrf, db
+from .speed import hot_sql
+from .web import cookies, errors, params, security, templating
+
+
+def _shipped(folder: str) -> str:
+    """templates/ and static/ sit beside the package in the source tree; a built wheel
+    carries them inside it."""
+    package = Path(__file__).resolve().parent
+    inside = package / folder
+    return str(inside if inside.is_dir() else package.parent / folder)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the app: defaults, then instance/config.py, then FLASK_* env, then test_config."""
-    root = Path(__file__).resolve().parent.parent
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder=str(root / "templates"),
-        static_folder=str(root / "static"),
+        template_folder=_shipped("templates"),
+        static_folder=_shipped("static"),
     )
     os.makedirs(app.instance_path, exist_ok=True)
 
@@ -30,30 +43,25 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.load_or_create_secret_key(app.instance_path)
-    app.config["PAGE_SALT"] = settings.page_salt(app.config)
-
-    from . import security
+    settings.derive(app.config, Path(app.template_folder))
 
     security.register(app)  # first, so its request checks run before CSRF reads the form
     db.init_app(app)
-    app.teardown_appcontext(hot_sql.give_back)
-    csrf.init_app(app)
-    app.session_interface = sessions.RememberingSessionInterface()
-
-    from . import database
-
     database.configure_engine_events()
+    app.teardown_appcontext(hot_sql.give_back)
+    csrf.init_app(app)  # the admin's token checks; the public forms are exempt below
 
-    from . import admin, articles, comments, consent, errors, templating
-
-    app.register_blueprint(articles.bp)
-    app.register_blueprint(comments.bp)
-    app.register_blueprint(consent.bp)
-    app.register_blueprint(admin.bp)
+    app.url_map.converters["id"] = params.IdConverter
+    app.register_blueprint(article_views.bp)
+    app.register_blueprint(comment_views.bp)
+    app.register_blueprint(cookies.bp)
+    app.register_blueprint(admin_views.bp)
+    csrf.exempt(comment_views.create)
+    csrf.exempt(cookies.accept)
     errors.register(app)
     templating.register(app)
-
-    from . import cli
-
     cli.register(app)
+
+    speed.install(app, stamp=started_token)
+    security.wrap(app)
     return app

@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from . import demo
+from .articles.publishing import ImportProblem, article_from_file
+from .articles.revisions import record_change
 from .extensions import db
-from .models import AdminUser, Article, Comment, CommentStatus, utcnow
-from .publishing import ImportProblem, article_from_file
+from .models import AdminUser, Article, Comment, CommentStatus
 
 
 def _demo_article(spec: dict) -> Article:
@@ -82,8 +83,7 @@ def register(app: Flask) -> None:
         if existing is not None:
             for field in EDITABLE:
                 setattr(existing, field, getattr(article, field))
-            existing.revision += 1  # readers' cached copies are now stale
-            existing.changed_at = utcnow()
+            record_change(existing.id)  # readers' cached copies are now stale
         else:
             db.session.add(article)
         db.session.commit()

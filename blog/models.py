@@ -5,12 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
-from flask import url_for
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, bindparam, event, update
+from sqlalchemy import ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .extensions import db
-from .hot_sql import Link, Prepared, in_session
 from .rendering import comment_to_html, cut_at_word, markdown_to_html, plain_text
 
 
@@ -61,10 +59,6 @@ class Article(db.Model):
     @property
     def meta_description(self) -> str:
         return self.summary or cut_at_word(self.description or plain_text(self.body_html))
-
-    @property
-    def url(self) -> str:
-        return url_for("articles.show", slug=self.slug)
 
 
 @event.listens_for(Article, "before_insert")
@@ -139,28 +133,3 @@ class AdminUser(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-
-
-def record_change(article_id: int, published_delta: int = 0, link: Link | None = None) -> int:
-    """Note a reader-visible change to an article's page, in the caller's transaction
-    (on `link`, else the session's).
-
-    Done in SQL so that concurrent writers never lose an increment; returns the new count.
-    """
-    (count,) = _RECORD_CHANGE.first(
-        link or in_session(), article_id=article_id, delta=published_delta, now=utcnow()
-    )
-    return count
-
-
-_RECORD_CHANGE = Prepared(
-    update(Article.__table__)
-    .where(Article.id == bindparam("article_id", type_=Integer()))
-    .values(
-        comment_count=Article.comment_count + bindparam("delta", type_=Integer()),
-        revision=Article.revision + 1,
-        changed_at=bindparam("now", type_=DateTime()),
-        updated_at=bindparam("now", type_=DateTime()),  # its onupdate runs only in SQLAlchemy
-    )
-    .returning(Article.comment_count)
-)

@@ -4,8 +4,17 @@ import hashlib
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from .web.origin import trusted_origins
 
 DEFAULTS = {
+    # The site's own address: every absolute URL is built from it, never from a request.
+    "SITE_URL": "http://127.0.0.1:5000",
+    # Other host names this site answers to (SITE_URL's host always); any other gets 400.
+    "TRUSTED_HOSTS": [],
+    # Other origins whose pages may post to this site's forms (see web/origin.py).
+    "TRUSTED_ORIGINS": [],
     "SITE_NAME": "Porchlight Notes",
     # Who is granted permission to publish; shown on the copyright line and disclaimer.
     "SITE_PUBLISHER": "Porchlight Notes",
@@ -13,7 +22,6 @@ DEFAULTS = {
     "ARTICLES_PER_PAGE": 10,
     "COMMENTS_PER_PAGE": 50,
     "TIMEZONE": "UTC",
-    "COOKIE_CONSENT_NAME": "cookie_consent",
     "COOKIE_CONSENT_MAX_AGE": 400 * 24 * 3600,  # browsers cap cookies at 400 days
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -34,14 +42,15 @@ DEFAULTS = {
     "OWN_COMMENTS_COOKIE": "my_comments",
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_WINDOW_SECONDS": 15 * 60,
-    # Rendered comment pages kept in each worker's memory (bounded, least recently used).
-    "COMMENT_HTML_CACHE_BYTES": 8 * 1024 * 1024,
+    # Rendered public pages kept in each worker's memory (bounded, least recently used).
+    "PAGE_CACHE_BYTES": 16 * 1024 * 1024,
     # Articles kept in each worker's memory between views (checked against the database).
     "ARTICLE_SNAPSHOTS": 256,
 }
 
 # Settings that change what a page looks like; a change to any of them changes every ETag.
 PAGE_SETTINGS = (
+    "SITE_URL",
     "SITE_NAME",
     "SITE_PUBLISHER",
     "SITE_TAGLINE",
@@ -71,14 +80,33 @@ def load_or_create_secret_key(instance_path: str) -> str:
     return key
 
 
-def page_salt(config) -> str:
+def page_salt(config, template_folder: Path) -> str:
     """A short hash of what shapes pages besides the data: settings, templates and code.
 
-    Deploying new templates or code, or changing a setting, changes every ETag; every
-    worker computes the same value, so revalidation works whichever worker answers.
+    Deploying new templates or code, or changing a setting, changes every ETag. It hashes
+    contents, not file times, so every worker and machine computes the same value.
     """
-    root = Path(__file__).resolve().parent.parent
-    files = [*root.joinpath("templates").rglob("*.html"), *root.joinpath("blog").glob("*.py")]
-    newest = max((f.stat().st_mtime_ns for f in files), default=0)
-    shown = repr([config.get(name) for name in PAGE_SETTINGS]) + str(newest)
-    return hashlib.blake2b(shown.encode(), digest_size=6).hexdigest()
+    package = Path(__file__).resolve().parent
+    files = sorted([*template_folder.rglob("*.html"), *package.rglob("*.py")])
+    digest = hashlib.blake2b(repr([config.get(name) for name in PAGE_SETTINGS]).encode())
+    for path in files:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def as_list(value) -> list[str]:
+    """A list setting, also when an environment variable gave it comma separated."""
+    if isinstance(value, str):
+        value = value.split(",")
+    return [item.strip() for item in value or [] if item and item.strip()]
+
+
+def derive(config, template_folder: Path) -> None:
+    """Settings computed once from the others."""
+    site = urlsplit(config["SITE_URL"])
+    if site.scheme not in ("http", "https") or not site.hostname:
+        raise ValueError(f"SITE_URL must be an http(s) address, got {config['SITE_URL']!r}")
+    config["TRUSTED_HOSTS"] = [site.hostname, *as_list(config["TRUSTED_HOSTS"])]
+    config["SCRIPT_ROOT"] = site.path.rstrip("/")
+    config["TRUSTED_ORIGIN_SET"] = trusted_origins(config)
+    config["PAGE_SALT"] = page_salt(config, template_folder)

@@ -9,9 +9,9 @@ from sqlalchemy import DateTime, String, bindparam, case, delete
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from .extensions import db
-from .hot_sql import Link, Prepared, in_session
-from .models import Throttle, utcnow
+from ..extensions import db
+from ..models import Throttle, utcnow
+from ..speed.hot_sql import Link, Prepared, in_session
 
 
 def client_fingerprint() -> str:

@@ -1,11 +1,15 @@
 """Jinja filters and globals shared by every template."""
 
+import hashlib
 from datetime import datetime
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, url_for
 
 from . import dates
-from .consent import dismissed
+from .cookies import dismissed
 
 
 def _local(moment: datetime) -> datetime:
@@ -18,6 +22,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["iso"] = lambda m: _local(m).isoformat()
     app.jinja_env.filters["first_invalid_field"] = first_invalid_field
     app.jinja_env.tests["web_address"] = is_web_address
+    app.jinja_env.globals["absolute_url"] = absolute_url
+    app.jinja_env.globals["asset_url"] = asset_url
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -27,7 +33,7 @@ def register(app: Flask) -> None:
             "site_name": current_app.config["SITE_NAME"],
             "site_publisher": current_app.config["SITE_PUBLISHER"],
             "site_tagline": current_app.config["SITE_TAGLINE"],
-            "show_cookie_notice": not dismissed(current_app.config, request.cookies),
+            "show_cookie_notice": not dismissed(request.cookies),
         }
 
 
@@ -39,3 +45,27 @@ def first_invalid_field(form) -> str | None:
 def is_web_address(value: str | None) -> bool:
     """Defence in depth: only http(s) addresses ever become links."""
     return bool(value) and value.lower().startswith(("http://", "https://"))
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """A full URL on the site's configured address (SITE_URL), whatever the request said."""
+    adapter = current_app.extensions.get("site_urls")
+    if adapter is None:
+        site = urlsplit(current_app.config["SITE_URL"])
+        adapter = current_app.extensions["site_urls"] = current_app.url_map.bind(
+            site.netloc, script_name=site.path or "/", url_scheme=site.scheme
+        )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def asset_url(filename: str) -> str:
+    """A static file's address with a hash of its content, so that caches may keep it for
+    a year and a changed file is fetched anew."""
+    return url_for(
+        "static", filename=filename, v=_content_hash(current_app.static_folder, filename)
+    )
+
+
+@cache
+def _content_hash(folder: str, filename: str) -> str:
+    return hashlib.blake2b((Path(folder) / filename).read_bytes(), digest_size=4).hexdigest()

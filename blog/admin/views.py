@@ -10,16 +10,19 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
 
-from . import moderation, throttle
-from .consent import safe_next
-from .extensions import db
+from ..extensions import db
+from ..keyset import beyond
+from ..models import AdminUser, Comment, CommentStatus, WordRule
+from ..web import throttle
+from ..web.htmx import is_htmx
+from ..web.params import optional_id, parse_id
+from ..web.redirects import safe_next
+from . import moderation
 from .forms import ActionForm, LoginForm, WordListForm
-from .htmx import is_htmx
-from .models import AdminUser, Comment, CommentStatus, WordRule
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 QUEUES = {"pending": CommentStatus.PENDING, "spam": CommentStatus.SPAM}
@@ -39,6 +42,16 @@ def require_login():
     if is_htmx():
         return "Please sign in again.", 401
     return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+
+
+bp.add_app_template_filter(moderation.actions_for, "moderation_actions")
+
+
+@bp.after_request
+def never_stored(response):
+    """The owner's pages are for the owner alone: no cache keeps them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -79,17 +92,12 @@ def queue():
     status = request.args.get("status", "pending")
     if status not in QUEUES:
         abort(404)
-    before = request.args.get("before", type=int)
+    before = optional_id("before")
     stmt = (
         select(Comment).options(joinedload(Comment.article)).where(Comment.status == QUEUES[status])
     )
     if before:
-        anchor = select(Comment.created_at).where(Comment.id == before).scalar_subquery()
-        stmt = stmt.where(
-            or_(
-                Comment.created_at < anchor, and_(Comment.created_at == anchor, Comment.id < before)
-            )
-        )
+        stmt = stmt.where(beyond(Comment.created_at, Comment.id, before, older=True))
     rows = list(
         db.session.scalars(
             stmt.order_by(Comment.created_at.desc(), Comment.id.desc()).limit(QUEUE_PAGE + 1)
@@ -109,7 +117,7 @@ def back_to_queue():
     return redirect(safe_next(target) if target else url_for("admin.queue"), 303)
 
 
-@bp.post("/comments/<int:comment_id>/<action>")
+@bp.post("/comments/<id:comment_id>/<action>")
 def act(comment_id: int, action: str):
     """Approve, spam or delete one comment; the row updates in place under htmx."""
     if action not in moderation.ACTIONS:
@@ -133,7 +141,7 @@ def act(comment_id: int, action: str):
 def bulk():
     """The same actions for every ticked comment."""
     action = request.form.get("action", "")
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    ids = [i for i in map(parse_id, request.form.getlist("ids")) if i is not None]
     if action not in moderation.ACTIONS:
         abort(400, description="Choose Approve, Spam or Delete.")
     moderation.apply(action, ids)

@@ -7,7 +7,7 @@ from pathlib import Path
 import frontmatter
 import yaml
 
-from .models import Article
+from ..models import Article
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REQUIRED = ("title", "slug", "author", "date")

@@ -3,12 +3,16 @@
 from flask import Response, request
 
 
-def is_htmx() -> bool:
+def wants_fragment(environ) -> bool:
     """An htmx request that wants a fragment (a history restore wants the full page)."""
     return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
+        environ.get("HTTP_HX_REQUEST") == "true"
+        and environ.get("HTTP_HX_HISTORY_RESTORE_REQUEST") != "true"
     )
+
+
+def is_htmx() -> bool:
+    return wants_fragment(request.environ)
 
 
 def add_vary(response: Response) -> Response:

@@ -1,44 +1,15 @@
-"""Flask-WTF forms and the validators behind their messages."""
+"""The comment form and the validators behind its messages."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    EmailField,
-    HiddenField,
-    PasswordField,
-    StringField,
-    TextAreaField,
-    URLField,
-)
+from wtforms import EmailField, HiddenField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from ..web.text import clean_line, clean_text
 from .antispam import FORM_MAX_AGE, form_age, form_started_token
-from .sessions import page_csrf_token
-
-# Control characters (Unicode category Cc) other than newline and tab, and lone
-# surrogates (Cs), are never stored. One regex pass, not a test per character.
-_UNWANTED = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
-def clean_text(value: str | None) -> str | None:
-    """NFC-normalize, unify line endings and drop control characters."""
-    if value is None:
-        return None
-    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
-    return _UNWANTED.sub("", value)
-
-
-def clean_line(value: str | None) -> str | None:
-    """A one-line field: cleaned, tabs and newlines turned to spaces, trimmed."""
-    value = clean_text(value)
-    if value is None:
-        return None
-    return " ".join(value.split())
 
 
 def web_address(_form, field) -> None:
@@ -51,11 +22,16 @@ def web_address(_form, field) -> None:
 
 
 class CommentForm(FlaskForm):
-    """Fields are prefixed ("comment-name", ...) so their ids are unique on the page."""
+    """Fields are prefixed ("comment-name", ...) so their ids are unique on the page.
+
+    No CSRF token: the form is part of pages shared by every reader, so it is protected
+    by the origin check instead (web/origin.py)."""
+
+    class Meta:
+        csrf = False
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "comment")
-        page_csrf_token()  # this reader's token, signed once in a while, not per form
         super().__init__(*args, **kwargs)
 
     name = StringField(
@@ -105,30 +81,3 @@ class CommentForm(FlaskForm):
         if age is None or age > FORM_MAX_AGE:
             self.started.data = form_started_token(article_id)
         return self
-
-
-class ConsentForm(FlaskForm):
-    """Only the CSRF token: dismissing the cookie notice is a POST like any other."""
-
-
-class LoginForm(FlaskForm):
-    username = StringField(
-        "Username",
-        filters=[clean_line],
-        validators=[DataRequired("Please enter your username.")],
-        render_kw={"autocomplete": "username"},
-    )
-    password = PasswordField(
-        "Password",
-        validators=[DataRequired("Please enter your password.")],
-        render_kw={"autocomplete": "current-password"},
-    )
-
-
-class WordListForm(FlaskForm):
-    hold = TextAreaField("Hold for moderation", filters=[clean_text], render_kw={"rows": 8})
-    block = TextAreaField("Send to spam", filters=[clean_text], render_kw={"rows": 8})
-
-
-class ActionForm(FlaskForm):
-    """Only the CSRF token: moderation buttons carry their action in the URL."""

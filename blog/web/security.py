@@ -1,11 +1,13 @@
-"""Security headers, proxy awareness and request checks applied to every request."""
+"""Security headers, trusted hosts, proxy awareness and request checks on every request."""
 
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, abort, request
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wsgi import get_host
 
-from .fastpath import ArticleFastPath
+from . import origin
 
 # Scripts only from our own origin: htmx is configured by a <meta> tag and needs no eval,
 # and there is no inline script or on* attribute anywhere.
@@ -40,11 +42,15 @@ HEADERS = [
 HSTS = ("Strict-Transport-Security", "max-age=31536000")
 
 
-class SecurityHeaders:
-    """WSGI middleware: the same headers on every response, 304s answered early included."""
+BAD_HOST = b"<!doctype html><title>Bad request</title><p>This site is not served at that address."
 
-    def __init__(self, wsgi_app, https: bool):
-        self.wsgi_app = wsgi_app
+
+class SecurityHeaders:
+    """WSGI middleware: the same headers on every response, early answers included; and
+    a request for a host we do not serve is refused before anything can use its name."""
+
+    def __init__(self, wsgi_app, https: bool, trusted_hosts: list[str]):
+        self.wsgi_app, self.trusted_hosts = wsgi_app, trusted_hosts
         self.headers = [*HEADERS, HSTS] if https else HEADERS
 
     def __call__(self, environ, start_response):
@@ -53,6 +59,11 @@ class SecurityHeaders:
             headers.extend(h for h in self.headers if h[0].lower() not in present)
             return start_response(status, headers, exc_info)
 
+        try:
+            get_host(environ, self.trusted_hosts)
+        except SecurityError:
+            start("400 Bad Request", [("Content-Type", "text/html; charset=utf-8")])
+            return [BAD_HOST]
         return self.wsgi_app(environ, start)
 
 
@@ -68,12 +79,20 @@ def reject_malformed_forms() -> None:
 
 
 def register(app: Flask) -> None:
+    """The request checks: first, so that they run before Flask-WTF reads a form."""
     if app.config["SITE_HTTPS"]:
         app.config["SESSION_COOKIE_SECURE"] = True
-    app.wsgi_app = SecurityHeaders(ArticleFastPath(app.wsgi_app, app), app.config["SITE_HTTPS"])
+    app.before_request(origin.refuse_cross_origin)
+    app.before_request(reject_malformed_forms)
+
+
+def wrap(app: Flask) -> None:
+    """The outermost middleware: call after everything else that wraps `wsgi_app`."""
+    app.wsgi_app = SecurityHeaders(
+        app.wsgi_app, app.config["SITE_HTTPS"], app.config["TRUSTED_HOSTS"]
+    )
     proxies = int(app.config["PROXY_COUNT"])
     if proxies:
-        app.wsgi_app = ProxyFix(
-            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
-        )
-    app.before_request(reject_malformed_forms)
+        # The proxy's X-Forwarded-Host is checked like a Host header; no prefix is taken
+        # from a header: the site's own address gives its path.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)

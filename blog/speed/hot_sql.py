@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 
-from .extensions import db
+from ..extensions import db
 
 
 class Link(NamedTuple):

@@ -1,16 +1,15 @@
 """Error pages that match the site; under htmx, a message that never replaces the page."""
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
-from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import comments
-from .extensions import db
+from ..extensions import db
 from .htmx import add_vary, is_htmx
 
 MESSAGES = {
     400: ("Bad request", "Your browser sent something this site could not understand."),
+    403: ("Not allowed", "That request was refused."),
     404: ("Page not found", "We could not find the page you asked for."),
     405: ("Not allowed", "That action is not available at this address."),
     413: ("Too large", "What you sent is larger than this site accepts. Please shorten it."),
@@ -21,12 +20,12 @@ MESSAGES = {
 
 def render_error(code: int, message: str | None = None):
     title, default = MESSAGES.get(code, ("Error", "The request could not be completed."))
-    message = message or default
+    context = {"title": title, "message": message or default}
     if is_htmx():
-        # Put the message in the status region; HX-Reswap keeps the page as it is.
-        html = f'<p hx-swap-oob="innerHTML:#comment-status">{escape(title)}. {escape(message)}</p>'
+        # The message goes to the status region; HX-Reswap keeps the page as it is.
+        html = render_template("errors/_status.html", **context)
         return html, code, {"HX-Reswap": "none"}
-    return render_template("errors/error.html", title=title, message=message), code
+    return render_template("errors/error.html", **context), code
 
 
 def _own_description(error: HTTPException) -> str | None:
@@ -39,10 +38,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        if request.endpoint == "comments.create":
-            answer = comments.csrf_failed()
-            if answer is not None:
-                return answer
+        """Only the admin's forms carry tokens: a signed-in page left open too long."""
         return render_error(
             400, "This form expired or was not sent from this site. Please reload and try again."
         )

@@ -3,8 +3,9 @@
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .extensions import db
-from .models import Comment, CommentStatus, record_change
+from ..articles.revisions import record_change
+from ..extensions import db
+from ..models import Comment, CommentStatus
 
 ACTIONS = {"approve": CommentStatus.PUBLISHED, "spam": CommentStatus.SPAM, "delete": None}
 DONE = {"approve": "Approved.", "spam": "Marked as spam.", "delete": "Deleted."}
@@ -28,3 +29,13 @@ def apply(action: str, comment_ids: list[int]) -> list[Comment]:
         else:
             comment.status = new_status
     return comments
+
+
+LABELS = {"approve": "Approve", "spam": "Spam", "delete": "Delete"}
+
+
+def actions_for(comment: Comment) -> list[tuple[str, str]]:
+    """The actions that would change this comment, with their button labels."""
+    return [
+        (action, LABELS[action]) for action, status in ACTIONS.items() if status != comment.status
+    ]

@@ -7,9 +7,9 @@ import time
 from flask import current_app, request
 from sqlalchemy import String, bindparam, exists, select
 
-from .hot_sql import Link, Prepared, in_session
-from .models import Comment, CommentStatus, WordRule
-from .signing import sign, unsign
+from ..models import Comment, CommentStatus, WordRule
+from ..signing import sign, unsign
+from ..speed.hot_sql import Link, Prepared, in_session
 
 FORM_MAX_AGE = 24 * 3600
 STARTED_PURPOSE = "comment-form-started"

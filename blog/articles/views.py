@@ -1,0 +1,112 @@
+"""Reader-facing pages: the article list, an article with its comments, the terms."""
+
+from flask import Blueprint, Response, abort, current_app, render_template
+
+from .. import speed
+from ..comments import own_comments
+from ..comments import queries as comment_queries
+from ..comments.antispam import form_started_token
+from ..comments.forms import CommentForm
+from ..extensions import db
+from ..models import Article
+from ..speed.lru import LRU
+from ..web.params import optional_id
+from . import queries
+
+bp = Blueprint("articles", __name__)
+
+
+def article_or_404(slug: str) -> tuple[Article, speed.Version]:
+    """The published article and its version, or a 404.
+
+    The article comes from this worker's memory while its version, one indexed lookup, is
+    still current. It is detached from the session: for reading only.
+    """
+    version = speed.request_version(slug)
+    if version is None:
+        abort(404, description="We could not find that article. It may have moved or been removed.")
+    snapshots = current_app.extensions.setdefault(
+        "article_snapshots", LRU(current_app.config["ARTICLE_SNAPSHOTS"])
+    )
+    known = snapshots.get(slug)
+    if known is not None and known[0] == version:
+        return known[1], version
+    article = queries.published_article_or_none(slug)
+    if article is None:  # unpublished since the lookup
+        abort(404, description="We could not find that article. It may have moved or been removed.")
+    db.session.expunge(article)
+    snapshots.put(slug, (version, article))
+    return article, version
+
+
+def render_article(
+    article: Article,
+    version: speed.Version,
+    form: CommentForm | None = None,
+    after: int | None = None,
+    status: int = 200,
+    **extra,
+):
+    """The article page, showing the comments after the comment `after`.
+
+    A plain view is the same for every reader (see speed.shared_page); a page with form
+    errors, or with held comments of this reader's own, is built for this request only.
+    """
+    held = own_comments.held_here(article.id)
+    started = form_started_token(article.id)
+
+    def render(stamp: str = speed.STAMP_SLOT) -> str:
+        comment_form = form or CommentForm(formdata=None)
+        if form is None:
+            comment_form.started.data = stamp
+        size = current_app.config["COMMENTS_PER_PAGE"]
+        comments, next_after = comment_queries.comment_page(article.id, after, size, held)
+        return render_template(
+            "articles/show.html",
+            article=article,
+            comments=comments,
+            next_after=next_after,
+            after=after,
+            form=comment_form,
+            **extra,
+        )
+
+    if form is not None:
+        form.stamp(article.id)
+        return render(), status
+    if held:
+        return own_comments.personal(render(started))
+    return speed.shared_page(version, render, stamp=started)
+
+
+@bp.get("/")
+def index():
+    """List published articles, newest first, a page at a time."""
+    before = optional_id("before")
+    size = current_app.config["ARTICLES_PER_PAGE"]
+
+    def render() -> str:
+        articles, next_before = queries.article_page(before, size)
+        return render_template(
+            "articles/index.html", articles=articles, before=before, next_before=next_before
+        )
+
+    return speed.shared_page(queries.article_page_versions(before, size), render)
+
+
+@bp.get("/articles/<slug>")
+def show(slug: str):
+    """Show one article with its first page of comments and the comment form."""
+    return render_article(*article_or_404(slug))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers and crawlers ask for this path even when the page names its icon."""
+    return current_app.send_static_file("img/favicon.svg")
+
+
+@bp.get("/terms")
+def terms() -> Response | str:
+    """The terms and conditions that commenters accept."""
+    return render_template("articles/terms.html")
