@@ -28,7 +28,7 @@ run: $(VENV)/.installed
 ## serve: the same, under gunicorn (production server)
 serve: $(VENV)/.installed
 	$(BIN)/flask --app app init-db
-	$(BIN)/gunicorn --workers $${WORKERS:-2} --bind $(HOST):$(PORT) app:app
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config deploy/gunicorn.conf.py app:app
 
 ## test: install test extras (Chromium, PostgreSQL when root), lint, run the suite on SQLite
 ## and then again on PostgreSQL

@@ -244,3 +244,14 @@ def test_a_bad_site_url_is_refused_at_startup(tmp_path):
         create_app(
             {"SECRET_KEY": "k", "SITE_URL": "notes.example", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
         )
+
+
+@pytest.mark.parametrize("path", ["/", ARTICLE, ARTICLE + "/comments?after=3", "/admin/login"])
+def test_a_cookie_that_is_not_utf8_is_ignored(app, thread, path):
+    # As a server hands it over: each byte of the header as one latin-1 character.
+    raw = "my_comments=\xff\xfe; cookie_consent=1; session=\xc3("
+    client = app.test_client(use_cookies=False)  # sends the header exactly as given
+    response = client.get(path, environ_overrides={"HTTP_COOKIE": raw})
+    assert response.status_code == 200
+    assert "Content-Security-Policy" in response.headers
+    assert 'id="cookie-notice"' not in response.get_data(as_text=True)  # the readable one

@@ -78,7 +78,7 @@ def grow(app, articles: int, comments: int) -> None:
 
 def requests_and_counts(app, client, htmx_client, words: str) -> dict[str, int]:
     counts = {}
-    app.extensions["shared_pages"].__init__(app.config["PAGE_CACHE_BYTES"])  # a fresh worker
+    app.extensions["shared_pages"].clear()  # as in a worker that has just started
     client.get(ARTICLE)  # the article page is rendered and cached for its version
     client.get("/")  # the first page of articles is rendered and cached; page 2 is not
     for name, call in {

@@ -5,8 +5,8 @@ from sqlalchemy import Integer, bindparam, select
 from ..extensions import db
 from ..keyset import beyond
 from ..models import Article
-from ..speed import Version
 from ..speed.hot_sql import Prepared, for_request
+from ..speed.pages import Version
 
 # Built once: the article page runs this whenever its cached copy is out of date.
 _PUBLISHED_BY_SLUG = select(Article).where(

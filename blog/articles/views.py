@@ -2,13 +2,13 @@
 
 from flask import Blueprint, Response, abort, current_app, render_template
 
-from .. import speed
 from ..comments import own_comments
 from ..comments import queries as comment_queries
 from ..comments.antispam import form_started_token
 from ..comments.forms import CommentForm
 from ..extensions import db
 from ..models import Article
+from ..speed import pages
 from ..speed.lru import LRU
 from ..web.params import optional_id
 from . import queries
@@ -16,13 +16,13 @@ from . import queries
 bp = Blueprint("articles", __name__)
 
 
-def article_or_404(slug: str) -> tuple[Article, speed.Version]:
+def article_or_404(slug: str) -> tuple[Article, pages.Version]:
     """The published article and its version, or a 404.
 
     The article comes from this worker's memory while its version, one indexed lookup, is
     still current. It is detached from the session: for reading only.
     """
-    version = speed.request_version(slug)
+    version = pages.request_version(slug)
     if version is None:
         abort(404, description="We could not find that article. It may have moved or been removed.")
     snapshots = current_app.extensions.setdefault(
@@ -41,7 +41,7 @@ def article_or_404(slug: str) -> tuple[Article, speed.Version]:
 
 def render_article(
     article: Article,
-    version: speed.Version,
+    version: pages.Version,
     form: CommentForm | None = None,
     after: int | None = None,
     status: int = 200,
@@ -49,13 +49,13 @@ def render_article(
 ):
     """The article page, showing the comments after the comment `after`.
 
-    A plain view is the same for every reader (see speed.shared_page); a page with form
+    A plain view is the same for every reader (see pages.shared_page); a page with form
     errors, or with held comments of this reader's own, is built for this request only.
     """
     held = own_comments.held_here(article.id)
     started = form_started_token(article.id)
 
-    def render(stamp: str = speed.STAMP_SLOT) -> str:
+    def render(stamp: str = pages.STAMP_SLOT) -> str:
         comment_form = form or CommentForm(formdata=None)
         if form is None:
             comment_form.started.data = stamp
@@ -76,7 +76,7 @@ def render_article(
         return render(), status
     if held:
         return own_comments.personal(render(started))
-    return speed.shared_page(version, render, stamp=started)
+    return pages.shared_page(version, render, stamp=started)
 
 
 @bp.get("/")
@@ -91,7 +91,7 @@ def index():
             "articles/index.html", articles=articles, before=before, next_before=next_before
         )
 
-    return speed.shared_page(queries.article_page_versions(before, size), render)
+    return pages.shared_page(queries.article_page_versions(before, size), render)
 
 
 @bp.get("/articles/<slug>")

@@ -3,10 +3,10 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from markupsafe import Markup
 
-from .. import speed
 from ..articles.views import article_or_404, render_article
 from ..extensions import db
 from ..models import Article, Comment, CommentStatus
+from ..speed import pages
 from ..web.htmx import is_htmx
 from ..web.params import optional_id
 from . import antispam, own_comments, queries
@@ -38,7 +38,7 @@ def page(slug: str):
             "comments/_page.html", article=article, comments=comments, next_after=next_after
         )
 
-    return own_comments.personal(render()) if held else speed.shared_page(version, render)
+    return own_comments.personal(render()) if held else pages.shared_page(version, render)
 
 
 @bp.get("/articles/<slug>/comments/<id:comment_id>")
@@ -72,7 +72,7 @@ def render_form(article: Article, form: CommentForm, status: int, message: str |
         )
         return html, status
     return render_article(
-        article, speed.request_version(article.slug), form, status=status, form_message=message
+        article, pages.request_version(article.slug), form, status=status, form_message=message
     )
 
 
@@ -94,11 +94,11 @@ def fresh_form(article: Article) -> Markup:
 
     def render() -> str:
         form = CommentForm(formdata=None)
-        form.started.data = speed.STAMP_SLOT
+        form.started.data = pages.STAMP_SLOT
         return render_template("comments/_form.html", article=article, form=form)
 
-    parts = speed.shared_parts(("form", article.id, article.slug), render)
-    return Markup(speed.fill(parts, antispam.form_started_token(article.id)))
+    parts = pages.shared_parts(("form", article.id, article.slug), render)
+    return Markup(pages.fill(parts, antispam.form_started_token(article.id)))
 
 
 @bp.post("/articles/<slug>/comments")

@@ -17,6 +17,11 @@ class LRU:
         self._size = 0
         self._lock = Lock()
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._size = 0
+
     def get(self, key):
         with self._lock:
             entry = self._items.get(key)

@@ -59,12 +59,30 @@ class SecurityHeaders:
             headers.extend(h for h in self.headers if h[0].lower() not in present)
             return start_response(status, headers, exc_info)
 
+        if "HTTP_COOKIE" in environ:
+            environ["HTTP_COOKIE"] = readable_cookies(environ["HTTP_COOKIE"])
         try:
             get_host(environ, self.trusted_hosts)
         except SecurityError:
             start("400 Bad Request", [("Content-Type", "text/html; charset=utf-8")])
             return [BAD_HOST]
         return self.wsgi_app(environ, start)
+
+
+def _readable(text: str) -> bool:
+    try:
+        text.encode("latin-1").decode("utf-8")  # how WSGI and werkzeug read headers
+    except UnicodeError:
+        return False
+    return True
+
+
+def readable_cookies(header: str) -> str:
+    """The Cookie header without the cookies that are not UTF-8 text: a cookie we cannot
+    read is ignored, where werkzeug would fail on the whole header."""
+    if _readable(header):
+        return header
+    return ";".join(part for part in header.split(";") if _readable(part))
 
 
 def reject_malformed_forms() -> None:
