@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test serve bench browsers
+.PHONY: run test serve bench browsers nginx
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +30,9 @@ serve: $(VENV)/.installed
 	$(BIN)/flask --app app init-db
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config deploy/gunicorn.conf.py app:app
 
-## test: install test extras (Chromium, PostgreSQL when root), lint, run the suite on SQLite
+## test: install test extras (Chromium, nginx, PostgreSQL when root), lint, run the suite on SQLite
 ## and then again on PostgreSQL
-test: $(VENV)/.installed-test browsers
+test: $(VENV)/.installed-test browsers nginx
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 	bash scripts/with_postgres.sh
@@ -43,3 +43,6 @@ bench: $(VENV)/.installed
 
 browsers:
 	bash scripts/ensure_chromium.sh
+
+nginx:
+	bash scripts/ensure_nginx.sh
