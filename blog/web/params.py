@@ -12,6 +12,8 @@ _DIGITS = re.compile(r"[0-9]{1,19}")
 class IdConverter(IntegerConverter):
     """`<id:name>` in a route: 1 to MAX_ID, ASCII digits only; anything else is a 404."""
 
+    regex = r"[0-9]+"  # werkzeug's \d+ also matches other scripts' digits
+
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=MAX_ID)
 
