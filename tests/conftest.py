@@ -1,17 +1,11 @@
 """Fixtures: a fresh database per test, CSRF on, and clients with and without htmx."""
 
-import os
 
 import pytest
-from support import make_article
+from support import database_uri, make_article
 
 from blog import create_app
 from blog.extensions import db
-
-
-def database_uri(tmp_path) -> str:
-    """SQLite in a temporary folder, or the server named by TEST_DATABASE_URI (PostgreSQL)."""
-    return os.environ.get("TEST_DATABASE_URI") or f"sqlite:///{tmp_path / 'test.sqlite3'}"
 
 
 @pytest.fixture
@@ -20,6 +14,7 @@ def app(tmp_path):
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret",
+            "SITE_URL": "http://localhost",  # the test client's host
             "SQLALCHEMY_DATABASE_URI": database_uri(tmp_path),
             "SITE_NAME": "Test Notes",
             "SITE_PUBLISHER": "Test Notes Publishing",

@@ -1,10 +1,16 @@
 """Test data and form helpers shared by the unit and browser suites."""
 
+import os
 import re
 from datetime import datetime, timedelta
 
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus
+
+
+def database_uri(tmp_path) -> str:
+    """SQLite in a temporary folder, or the server named by TEST_DATABASE_URI (PostgreSQL)."""
+    return os.environ.get("TEST_DATABASE_URI") or f"sqlite:///{tmp_path / 'test.sqlite3'}"
 
 
 def make_article(slug="a-quiet-article", title="A Quiet Article", **fields) -> Article:
@@ -42,11 +48,11 @@ def add_comments(article: Article, count: int, start=datetime(2008, 1, 1, 10, 0)
     db.session.commit()
 
 
-TOKEN = re.compile(r'name="(?:comment-)?csrf_token"[^>]*value="([^"]+)"')
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def csrf_token(client, path="/") -> str:
-    """A valid token, read from a rendered form as a browser would."""
+def csrf_token(client, path="/admin/login") -> str:
+    """A valid admin form token, read from a rendered form as a browser would."""
     html = client.get(path).get_data(as_text=True)
     match = TOKEN.search(html)
     assert match, "page has no CSRF token"
@@ -57,18 +63,14 @@ STARTED = re.compile(r'name="comment-started" type="hidden" value="([^"]*)"')
 
 
 def form_tokens(client, path) -> dict:
-    """The hidden fields of the comment form (CSRF token, signed start time)."""
+    """The comment form's hidden field (its signed start time), as a browser would send it."""
     html = client.get(path).get_data(as_text=True)
-    return {
-        "comment-csrf_token": TOKEN.search(html).group(1),
-        "comment-started": STARTED.search(html).group(1),
-    }
+    return {"comment-started": STARTED.search(html).group(1)}
 
 
-def comment_data(token: str | dict, **overrides) -> dict:
-    hidden = token if isinstance(token, dict) else {"comment-csrf_token": token}
+def comment_data(hidden: dict | None = None, **overrides) -> dict:
     data = {
-        **hidden,
+        **(hidden or {}),
         "comment-name": "Grace Reader",
         "comment-email": "grace@example.com",
         "comment-website": "",

@@ -58,7 +58,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(admin, client, htmx_client, path
 
 
 def test_anonymous_actions_change_nothing(app, admin, client, htmx_client):
-    csrf = token(client, "/")
+    csrf = token(client)  # a valid token, from the sign-in page: only signing in is missing
     for url in ("/admin/comments/3/approve", "/admin/comments/3/delete"):
         assert client.post(url, data={"csrf_token": csrf}).status_code == 302
         assert htmx_client.post(url, data={"csrf_token": csrf}).status_code == 401
@@ -175,6 +175,44 @@ def test_admin_actions_need_csrf(app, admin, client, htmx_client):
     assert htmx_client.post("/admin/comments/3/approve").status_code == 400
     assert client.post("/admin/comments/3/delete", data={"csrf_token": "x"}).status_code == 400
     assert count(app, "pending") == 2
+
+
+def test_a_signed_in_owners_action_from_another_site_is_refused(app, admin, client):
+    sign_in(client)
+    csrf = token(client, "/admin/")  # even with a valid token: the origin check comes first
+    for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}):
+        response = client.post(
+            "/admin/comments/3/approve", data={"csrf_token": csrf}, headers=headers
+        )
+        assert response.status_code == 403
+        assert "must be sent from Test Notes itself" in response.get_data(as_text=True)
+    assert count(app, "pending") == 2
+    same_site = {"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"}
+    approved = client.post(
+        "/admin/comments/3/approve", data={"csrf_token": csrf}, headers=same_site
+    )
+    assert approved.status_code == 303 and count(app, "pending") == 1
+
+
+@pytest.mark.parametrize("path", ["/admin/login", "/admin/", "/admin/?status=spam", "/admin/words"])
+def test_admin_pages_are_never_stored(admin, client, path):
+    assert client.get(path).headers["Cache-Control"] == "no-store"  # signed out: the redirect
+    sign_in(client)
+    response = client.get(path, follow_redirects=True)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("before", ["x", "0", "-1", "1.5", "\u0661", "99999999999999999999"])
+def test_a_bad_queue_cursor_is_a_404(admin, client, before):
+    sign_in(client)
+    assert client.get("/admin/", query_string={"before": before}).status_code == 404
+
+
+def test_queue_cursor_pages_on(app, admin, client):
+    sign_in(client)
+    html = client.get("/admin/", query_string={"before": "4"}).get_data(as_text=True)
+    assert re.findall(r'<li id="queue-(\d+)"', html) == ["3"]
 
 
 def test_word_lists_are_editable(app, admin, client):

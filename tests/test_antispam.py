@@ -2,9 +2,10 @@
 
 import pytest
 from sqlalchemy import select
-from support import add_comments, comment_data, form_tokens, make_article
+from support import STARTED, add_comments, comment_data, form_tokens, make_article
 
-from blog import antispam, create_app
+from blog import create_app
+from blog.comments import antispam
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, WordRule
 
@@ -73,12 +74,35 @@ def test_form_older_than_a_day_or_forged_is_refused(app, client, article, monkey
     old = client.post(POST, data=comment_data(tokens))
     assert old.status_code == 422
     assert "This form is out of date." in old.get_data(as_text=True)
+    assert "A thoughtful reply." in old.get_data(as_text=True)  # the typed comment, kept
     forged = client.post(POST, data=comment_data({**tokens, "comment-started": "made-up"}))
     assert forged.status_code == 422
     missing = dict(comment_data(tokens))
     del missing["comment-started"]
     assert client.post(POST, data=missing).status_code == 422
     assert stored(app) == []
+
+
+def test_an_out_of_date_form_comes_back_ready_to_send_again(
+    app, client, htmx_client, article, monkeypatch
+):
+    """A page left open overnight: the text is kept, and sending it again works."""
+    clock = [1_000_000.0]
+    monkeypatch.setattr(antispam, "now", lambda: clock[0])
+    tokens = form_tokens(client, ARTICLE)
+    clock[0] += 24 * 3600 + 1
+    refused = htmx_client.post(POST, data=comment_data(tokens, body="Written last night."))
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert html.lstrip().startswith('<form id="comment-form"')
+    assert "This form is out of date. We kept your comment" in html
+    assert "Written last night.</textarea>" in html
+    assert stored(app) == []
+    fresh = {"comment-started": STARTED.search(html).group(1)}
+    assert fresh != tokens
+    again = htmx_client.post(POST, data=comment_data(fresh, body="Written last night."))
+    assert again.status_code == 200
+    assert [c.body for c in stored(app)] == ["Written last night."]
 
 
 def test_flood_control_answers_429_and_keeps_the_text(app, client, htmx_client, article):
@@ -102,7 +126,7 @@ def test_flood_control_answers_429_and_keeps_the_text(app, client, htmx_client, 
 def test_flood_window_expires(app, client, article, monkeypatch):
     from datetime import timedelta
 
-    from blog import throttle
+    from blog.web import throttle
 
     app.config["COMMENT_FLOOD_SECONDS"] = 15
     tokens = form_tokens(client, ARTICLE)

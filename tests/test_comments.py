@@ -2,7 +2,7 @@ import re
 
 import pytest
 from sqlalchemy import func, select
-from support import STARTED, TOKEN, add_comments, comment_data, form_tokens, make_article
+from support import add_comments, comment_data, form_tokens, make_article
 
 from blog.extensions import db
 from blog.models import Article, Comment
@@ -80,7 +80,28 @@ def test_comment_permalink_redirects_to_the_page_that_shows_it(app, client):
     assert later.headers["Location"] == "/articles/a-quiet-article/comments?after=5#comment-6"
     page = client.get(later.headers["Location"]).get_data(as_text=True)
     assert shown_comment_numbers(page)[0] == 6
-    assert client.get(ARTICLE + "/comments/999").status_code == 404
+    for missing in ("999", "0", "99999999999999999999", "-1", "2.0", "+2"):
+        assert client.get(f"{ARTICLE}/comments/{missing}").status_code == 404, missing
+
+
+def test_a_comment_id_in_other_digits_is_a_404(app, client):
+    """Only ASCII digits name an id: "٢" (Arabic-Indic two) is not comment 2."""
+    with app.app_context():
+        add_comments(make_article(), 2)
+    assert client.get(ARTICLE + "/comments/2").status_code == 302
+    for other in ("\u0662", "\uff12", "\U0001d7d0"):  # Arabic-Indic, fullwidth, bold 2
+        assert client.get(f"{ARTICLE}/comments/{other}").status_code == 404, other
+
+
+@pytest.mark.parametrize("after", ["x", "0", "-3", "1e3", "\u0663", "99999999999999999999", ""])
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_bad_comments_cursor_is_a_404(app, client, after, htmx):
+    with app.app_context():
+        add_comments(make_article(), 7)
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client.get(ARTICLE + "/comments", query_string={"after": after}, headers=headers)
+    assert response.status_code == 404
+    assert "Comment number" not in response.get_data(as_text=True)
 
 
 # --- posting ----------------------------------------------------------------------
@@ -213,46 +234,88 @@ def test_hints_are_tied_to_their_fields(article, client):
     assert "aria-invalid" not in email
 
 
-# --- CSRF ------------------------------------------------------------------------------
+# --- cross-site posts --------------------------------------------------------------
+# The form carries no token (the page is the same for every reader); a post sent from
+# another site's page is refused by where the browser says it came from.
+
+CROSS_SITE = [{"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}]
 
 
-def test_post_without_token_is_refused_and_keeps_the_text(app, htmx_client, client, article):
-    data = comment_data("")
-    del data["comment-csrf_token"]
-    response = htmx_client.post(POST, data=data)
+def test_the_comment_form_carries_no_token(article, client):
+    html = client.get(ARTICLE).get_data(as_text=True)
+    form = html.split('<form id="comment-form"')[1].split("</form>")[0]
+    assert "csrf" not in form
+    hidden = re.findall(r'<input[^>]*type="hidden"[^>]*>', form)
+    assert len(hidden) == 1 and 'name="comment-started"' in hidden[0]
+
+
+@pytest.mark.parametrize("headers", CROSS_SITE)
+def test_cross_site_inline_post_is_refused_in_the_status_region(
+    app, client, htmx_client, article, headers
+):
+    response = htmx_client.post(
+        POST, data=comment_data(form_tokens(client, ARTICLE)), headers=headers
+    )
     html = response.get_data(as_text=True)
-    assert response.status_code == 400
-    assert "this form expired" in html
-    assert "A thoughtful reply." in html
-    assert re.search(r'name="comment-csrf_token" type="hidden" value="[^"]+"', html)
+    assert response.status_code == 403
+    assert "This form must be sent from Test Notes itself. Nothing was saved." in html
+    assert "<html" not in html and response.headers["HX-Reswap"] == "none"
+    assert "Set-Cookie" not in response.headers
     assert stored_comments(app) == []
 
 
-def test_post_with_forged_token_is_refused_without_javascript(app, client, article):
-    response = client.post(POST, data=comment_data("forged-token"))
-    assert response.status_code == 400
-    assert "<html" in response.get_data(as_text=True)
+@pytest.mark.parametrize("headers", CROSS_SITE)
+def test_cross_site_plain_post_is_refused_with_a_page(app, client, article, headers):
+    response = client.post(POST, data=comment_data(form_tokens(client, ARTICLE)), headers=headers)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "<html" in html and "Nothing was saved." in html
+    assert "Set-Cookie" not in response.headers
     assert stored_comments(app) == []
+    with app.app_context():
+        assert db.session.scalar(select(Article.comment_count)) == 0
 
 
-def test_fresh_token_from_the_refusal_then_works(app, client, htmx_client, article):
-    client.get(ARTICLE)  # a session exists, but the form was sent with an old token
-    refused = htmx_client.post(POST, data=comment_data("stale")).get_data(as_text=True)
-    fresh = {
-        "comment-csrf_token": TOKEN.search(refused).group(1),
-        "comment-started": STARTED.search(refused).group(1),
-    }
-    assert htmx_client.post(POST, data=comment_data(fresh)).status_code == 200
+def test_a_post_from_the_page_itself_is_accepted(app, client, htmx_client, article):
+    same = {"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"}
+    response = htmx_client.post(POST, data=comment_data(form_tokens(client, ARTICLE)), headers=same)
+    assert response.status_code == 200
     assert len(stored_comments(app)) == 1
 
 
-def test_expired_token_is_refused(app, client, htmx_client, article):
-    token = form_tokens(client, ARTICLE)
-    app.config["WTF_CSRF_TIME_LIMIT"] = -1  # every token is already too old
-    response = htmx_client.post(POST, data=comment_data(token))
-    assert response.status_code == 400
-    assert "expired" in response.get_data(as_text=True)
-    assert stored_comments(app) == []
+# --- the poster's cookie ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_published_post_sets_the_posters_cookie(app, client, article, htmx):
+    headers = {"HX-Request": "true"} if htmx else {}
+    assert "Set-Cookie" not in client.get(ARTICLE).headers  # reading sets none
+    response = client.post(POST, data=comment_data(form_tokens(client, ARTICLE)), headers=headers)
+    assert response.status_code == (200 if htmx else 303)
+    [comment] = stored_comments(app)
+    assert comment.status == "published"
+    [cookie] = response.headers.getlist("Set-Cookie")
+    assert cookie.startswith("my_comments=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Max-Age=" in cookie and "Secure" not in cookie  # this test site is plain http
+
+
+def test_a_refused_post_sets_no_cookie(app, client, article):
+    response = client.post(POST, data=comment_data(form_tokens(client, ARTICLE), email="bad"))
+    assert response.status_code == 422
+    assert "Set-Cookie" not in response.headers
+    assert client.get_cookie("my_comments") is None
+
+
+def test_the_cookie_remembers_every_post_of_the_browser(app, client, article):
+    app.config["COMMENT_MODERATION"] = "all"
+    tokens = form_tokens(client, ARTICLE)
+    client.post(POST, data=comment_data(tokens, body="First held thought."))
+    client.post(POST, data=comment_data(tokens, body="Second held thought."))
+    page = client.get(ARTICLE)
+    assert "First held thought." in page.get_data(as_text=True)
+    assert "Second held thought." in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "private, no-cache"
+    assert "Set-Cookie" not in page.headers
 
 
 def test_unknown_article_post_is_404_and_stores_nothing(app, client, article):

@@ -1,6 +1,7 @@
 import os
 import stat
 
+import pytest
 from sqlalchemy import text
 
 from blog import create_app
@@ -46,3 +47,26 @@ def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(app):
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
+
+
+@pytest.mark.parametrize("site_url", ["blog.example", "ftp://blog.example", "https://", ""])
+def test_a_site_url_that_is_no_web_address_is_refused_at_start(site_url):
+    with pytest.raises(ValueError, match="SITE_URL must be an http"):
+        create_app(
+            {"SECRET_KEY": "x", "SITE_URL": site_url, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+        )
+
+
+def test_the_site_url_names_the_hosts_and_origins_the_site_trusts(monkeypatch):
+    monkeypatch.setenv("FLASK_TRUSTED_HOSTS", '"www.blog.example, old.blog.example"')
+    monkeypatch.setenv("FLASK_TRUSTED_ORIGINS", '"https://www.blog.example"')
+    app = create_app(
+        {
+            "SECRET_KEY": "x",
+            "SITE_URL": "https://Blog.Example:443/notes/",
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        }
+    )
+    assert app.config["TRUSTED_HOSTS"] == ["blog.example", "www.blog.example", "old.blog.example"]
+    assert app.config["TRUSTED_ORIGIN_SET"] == {"https://blog.example", "https://www.blog.example"}
+    assert app.config["SCRIPT_ROOT"] == "/notes"

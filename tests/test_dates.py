@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from blog.dates import localize, long_date, ordinal
+from blog.web.dates import localize, long_date, ordinal
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
 """Cross-site forgery protection without tokens: the decision table, then every public form."""
 
 import pytest
-from support import comment_data, form_tokens
 from sqlalchemy import func, select
+from support import comment_data, form_tokens
 
 from blog.extensions import db
 from blog.models import Comment

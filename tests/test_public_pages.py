@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from support import STARTED, add_comments, comment_data, form_tokens, make_article
+from support import STARTED, add_comments, comment_data, database_uri, form_tokens, make_article
 
 from blog import create_app
 from blog.extensions import db
@@ -185,8 +185,6 @@ OG_URL = re.compile(r'<meta property="og:url" content="([^"]+)">')
 
 @pytest.fixture
 def site(tmp_path):
-    from conftest import database_uri
-
     app = create_app(
         {
             "TESTING": True,

@@ -27,12 +27,31 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def not_ready(environ, start_response):
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"The app is not ready yet."]
+
+
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory):
+def server():
+    """A threaded server on a free port; `live_app` gives it the app, which must know the
+    port first: the blog answers only at its own address (SITE_URL)."""
+    server = make_server("127.0.0.1", 0, not_ready, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def live_app(server, tmp_path_factory):
     folder = tmp_path_factory.mktemp("live")
     app = create_app(
         {
             "SECRET_KEY": "browser-tests",
+            "SITE_URL": f"http://127.0.0.1:{server.server_port}",
             "SQLALCHEMY_DATABASE_URI": os.environ.get("TEST_DATABASE_URI")
             or f"sqlite:///{folder / 'live.sqlite3'}",
             "SITE_NAME": "Browser Notes",
@@ -44,17 +63,15 @@ def live_app(tmp_path_factory):
             "COMMENT_MODERATION": "none",
         }
     )
-    return app
+    server.app = app  # the request handler reads it for every request
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def live_server(live_app):
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+def live_server(server, live_app):
+    return live_app.config["SITE_URL"]
 
 
 @pytest.fixture(scope="session")

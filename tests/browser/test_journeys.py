@@ -132,7 +132,9 @@ def test_cookie_notice_stays_dismissed(page, data):
     data(article_with_comments, 0)
     page.goto(ARTICLE)
     notice = page.get_by_role("region", name="Cookie notice")
-    expect(notice).to_contain_text("By continuing to use this site you consent to our cookies.")
+    expect(notice).to_contain_text(
+        "Browser Notes sets no cookies while you read. A cookie is set only when you act:"
+    )
     page.evaluate("window.samePageMarker = 1")
     page.get_by_role("button", name="OK, got it").click()
     expect(notice).to_have_count(0)
@@ -141,6 +143,66 @@ def test_cookie_notice_stays_dismissed(page, data):
     expect(notice).to_have_count(0)
     page.goto("/terms")
     expect(page.locator("#cookie-notice")).to_have_count(0)
+
+
+def cookie_names(page) -> set[str]:
+    return {cookie["name"] for cookie in page.context.cookies()}
+
+
+def test_reading_sets_no_cookie_until_the_reader_acts(page, data):
+    data(article_with_comments, PAGE_SIZE + 1)
+    page.goto("/")
+    page.get_by_role("link", name="A Quiet Article").click()
+    page.get_by_role("link", name="Show more comments").click()
+    expect(page.locator("#comment-list > li")).to_have_count(PAGE_SIZE + 1)
+    page.goto("/terms")
+    assert page.context.cookies() == []
+
+    page.goto(ARTICLE)
+    fill_comment(page, body="Now I have acted.")
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator("#comment-status")).to_have_text("Thank you, your comment has been posted.")
+    assert cookie_names(page) == {"my_comments"}
+    page.get_by_role("button", name="OK, got it").click()
+    expect(page.locator("#cookie-notice")).to_have_count(0)
+    assert cookie_names(page) == {"my_comments", "cookie_consent"}
+    assert all(cookie["httpOnly"] for cookie in page.context.cookies())
+    assert all(cookie["sameSite"] == "Lax" for cookie in page.context.cookies())
+
+
+OTHER_SITE = "http://elsewhere.example/"
+
+
+def other_site_posting(page, action: str, fields: dict[str, str]) -> None:
+    """Open a page on another site whose form posts to `action` on the blog."""
+    inputs = "".join(f'<input type="hidden" name="{k}" value="{v}">' for k, v in fields.items())
+    html = f'<form method="post" action="{action}">{inputs}<button>Send</button></form>'
+    page.route(OTHER_SITE, lambda route: route.fulfill(body=html, content_type="text/html"))
+    page.goto(OTHER_SITE)
+    page.get_by_role("button", name="Send").click()
+
+
+def test_forms_on_another_site_cannot_post_here(page, data, base_url):
+    data(article_with_comments, 0)
+    page.goto(ARTICLE)
+    started = page.locator('input[name="comment-started"]').input_value()
+    page.wait_for_timeout(MIN_FILL_SECONDS * 1000 + 100)  # the time trap would not object
+    comment = {
+        "comment-started": started,
+        "comment-name": "Forger",
+        "comment-email": "forger@example.com",
+        "comment-body": "Sent from another site.",
+    }
+    other_site_posting(page, f"{base_url}{ARTICLE}/comments", comment)
+    expect(page.get_by_text("This form must be sent from Browser Notes itself.")).to_be_visible()
+    assert data(comment_total) == 0
+
+    other_site_posting(page, f"{base_url}/cookies/accept", {"next": "/"})
+    expect(page.get_by_text("Nothing was saved.")).to_be_visible()
+    assert page.context.cookies() == []
+    page.goto(ARTICLE)
+    expect(page.locator("#cookie-notice")).to_be_visible()
+    expect(page.get_by_text("Sent from another site.")).to_have_count(0)
 
 
 def test_keyboard_only_reader_can_comment(page, data):
