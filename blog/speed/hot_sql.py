@@ -8,7 +8,7 @@ running them skips SQLAlchemy. Everything else goes through the ORM as usual.
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from typing import Any, NamedTuple
 
 from flask import g
@@ -61,18 +61,12 @@ class Prepared:
         return cursor
 
     def first(self, link: Link, **params) -> tuple | None:
-        cursor = self.execute(link, **params)
-        try:
+        with closing(self.execute(link, **params)) as cursor:
             return cursor.fetchone()
-        finally:
-            cursor.close()
 
     def all(self, link: Link, **params) -> list[tuple]:
-        cursor = self.execute(link, **params)
-        try:
+        with closing(self.execute(link, **params)) as cursor:
             return cursor.fetchall()
-        finally:
-            cursor.close()
 
 
 def in_session() -> Link:

@@ -86,7 +86,7 @@ def public_headers(etag: str) -> list[tuple[str, str]]:
 
 
 def fill(parts: tuple[str, ...], stamp: str) -> str:
-    return stamp.join(parts)
+    return stamp.join(parts)  # at most two parts: see shared_parts
 
 
 def shared_parts(key: tuple, render: Callable[[], str]) -> tuple[str, ...]:
