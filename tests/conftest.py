@@ -1,6 +1,5 @@
 """Fixtures: a fresh database per test, CSRF on, and clients with and without htmx."""
 
-
 import pytest
 from support import database_uri, make_article
 

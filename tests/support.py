@@ -7,6 +7,9 @@ from datetime import datetime, timedelta
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus
 
+# The article make_article() creates by default, as readers address it.
+ARTICLE = "/articles/a-quiet-article"
+
 
 def database_uri(tmp_path) -> str:
     """SQLite in a temporary folder, or the server named by TEST_DATABASE_URI (PostgreSQL)."""

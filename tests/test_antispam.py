@@ -2,14 +2,13 @@
 
 import pytest
 from sqlalchemy import select
-from support import STARTED, add_comments, comment_data, form_tokens, make_article
+from support import ARTICLE, STARTED, add_comments, comment_data, form_tokens, make_article
 
 from blog import create_app
 from blog.comments import antispam
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, WordRule
 
-ARTICLE = "/articles/a-quiet-article"
 POST = ARTICLE + "/comments"
 
 

@@ -2,12 +2,11 @@ import re
 
 import pytest
 from sqlalchemy import func, select
-from support import add_comments, comment_data, form_tokens, make_article
+from support import ARTICLE, add_comments, comment_data, form_tokens, make_article
 
 from blog.extensions import db
 from blog.models import Article, Comment
 
-ARTICLE = "/articles/a-quiet-article"
 POST = ARTICLE + "/comments"
 
 

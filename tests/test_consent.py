@@ -1,8 +1,8 @@
 """The cookie notice: what it says, and dismissing it (no token; only from the site itself)."""
 
 import pytest
+from support import ARTICLE
 
-ARTICLE = "/articles/a-quiet-article"
 NOTICE = "Test Notes sets no cookies while you read. A cookie is set only when you act:"
 
 

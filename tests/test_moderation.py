@@ -1,12 +1,11 @@
 """Moderation modes and what a poster sees of their own held comment."""
 
 from sqlalchemy import select
-from support import add_comments, comment_data, form_tokens, make_article
+from support import ARTICLE, add_comments, comment_data, form_tokens, make_article
 
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus
 
-ARTICLE = "/articles/a-quiet-article"
 POST = ARTICLE + "/comments"
 
 

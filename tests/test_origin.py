@@ -2,7 +2,7 @@
 
 import pytest
 from sqlalchemy import func, select
-from support import comment_data, form_tokens
+from support import ARTICLE, comment_data, form_tokens
 
 from blog.extensions import db
 from blog.models import Comment
@@ -10,7 +10,6 @@ from blog.web.origin import allowed, origin_of, trusted_origins
 
 SITE = "https://blog.example"
 TRUSTED = frozenset({SITE, "https://partner.example"})
-ARTICLE = "/articles/a-quiet-article"
 
 
 @pytest.mark.parametrize(

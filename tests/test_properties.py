@@ -6,12 +6,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 from sqlalchemy import select
-from support import comment_data, form_tokens
+from support import ARTICLE, comment_data, form_tokens
 
 from blog.extensions import db
 from blog.models import Comment
 
-ARTICLE = "/articles/a-quiet-article"
 POST = ARTICLE + "/comments"
 SETTINGS = settings(
     max_examples=75,

@@ -3,13 +3,20 @@
 import re
 
 import pytest
-from support import STARTED, add_comments, comment_data, database_uri, form_tokens, make_article
+from support import (
+    ARTICLE,
+    STARTED,
+    add_comments,
+    comment_data,
+    database_uri,
+    form_tokens,
+    make_article,
+)
 
 from blog import create_app
 from blog.extensions import db
 from blog.models import Article, CommentStatus
 
-ARTICLE = "/articles/a-quiet-article"
 READING = ["/", "/?before=2", ARTICLE, ARTICLE + "/comments?after=3", "/terms", "/nowhere"]
 
 

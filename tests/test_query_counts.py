@@ -4,12 +4,9 @@ import sqlite3
 from contextlib import contextmanager
 
 from sqlalchemy import event
-from support import add_comments, comment_data, form_tokens, make_article
+from support import ARTICLE, add_comments, comment_data, form_tokens, make_article
 
 from blog.extensions import db
-
-ARTICLE = "/articles/a-quiet-article"
-
 
 # Transaction control is not a query; drivers issue it in different ways.
 NOT_QUERIES = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")

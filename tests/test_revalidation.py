@@ -3,12 +3,10 @@
 import re
 
 import pytest
-from support import STARTED, add_comments, comment_data, form_tokens, make_article
+from support import ARTICLE, STARTED, add_comments, comment_data, form_tokens, make_article
 
 from blog.extensions import db
 from blog.models import Comment, CommentStatus
-
-ARTICLE = "/articles/a-quiet-article"
 
 
 @pytest.fixture

@@ -1,11 +1,10 @@
 """Security headers, cookies, encodings and body size."""
 
 import pytest
-from support import STARTED, comment_data, form_tokens, make_article
+from support import ARTICLE, STARTED, comment_data, form_tokens, make_article
 
 from blog import create_app
 
-ARTICLE = "/articles/a-quiet-article"
 POST = ARTICLE + "/comments"
 
 

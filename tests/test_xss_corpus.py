@@ -5,10 +5,9 @@ from html.parser import HTMLParser
 
 import pytest
 from markupsafe import escape
-from support import comment_data, form_tokens
+from support import ARTICLE, comment_data, form_tokens
 from xss_payloads import PAYLOADS
 
-ARTICLE = "/articles/a-quiet-article"
 POST = ARTICLE + "/comments"
 DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:")
 

@@ -6,7 +6,6 @@ from support import add_comments, make_article
 from blog.extensions import db
 from blog.models import Comment
 
-ARTICLE = "/articles/a-quiet-article"
 PAGE_SIZE = 5  # comments per page in the live app, small so that paging shows
 MIN_FILL_SECONDS = 0.4  # the time trap, shortened for journeys but still on
 

@@ -2,8 +2,9 @@
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from journey import ARTICLE, article_with_comments, fill_comment
+from journey import article_with_comments, fill_comment
 from playwright.sync_api import expect
+from support import ARTICLE
 
 axe = Axe()
 

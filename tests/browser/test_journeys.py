@@ -3,7 +3,6 @@
 import re
 
 from journey import (
-    ARTICLE,
     MIN_FILL_SECONDS,
     PAGE_SIZE,
     article_with_comments,
@@ -12,6 +11,7 @@ from journey import (
     fill_comment,
 )
 from playwright.sync_api import expect
+from support import ARTICLE
 
 
 def test_read_home_then_article(page, data):

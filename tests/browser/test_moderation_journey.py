@@ -1,8 +1,9 @@
 """A held comment seen by its poster, then approved inline by the owner."""
 
 from axe_playwright_python.sync_playwright import Axe
-from journey import ARTICLE, article_with_comments, fill_comment
+from journey import article_with_comments, fill_comment
 from playwright.sync_api import expect
+from support import ARTICLE
 from werkzeug.security import generate_password_hash
 
 from blog.extensions import db
