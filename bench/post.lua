@@ -1,5 +1,7 @@
 -- wrk script: inline (htmx) comment posts, each from its own client address and with its
 -- own words, so that flood control and duplicate detection (both on) let them through.
+-- No cookie and no token: BENCH_FORM holds the form's signed start time, read from the page
+-- a reader without cookies gets (the time trap, the origin check and flood control all run).
 local counter = 0
 local thread_id = 0
 local threads = {}
@@ -14,7 +16,6 @@ function init(args)
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
   wrk.headers["HX-Request"] = "true"
-  wrk.headers["Cookie"] = os.getenv("BENCH_COOKIE")
 end
 
 function request()

@@ -1,9 +1,10 @@
 """The benchmark: `make bench` (or .venv/bin/python -m bench.run).
 
 Builds the data sets, serves the blog and a hello-world baseline with the same gunicorn
-settings on 127.0.0.1, loads each scenario with wrk in rounds, each right after a run of
+settings (deploy/gunicorn.conf.py) on 127.0.0.1, and the small blog once more through
+deploy/nginx.conf; loads each scenario with wrk in rounds, each right after a run of
 hello world, and prints one table with the median ratios to hello world, plus the
-exactly-once count and worker memory. Stops all it started.
+exactly-once count and worker memory. Stops all it started, by pid.
 """
 
 import http.client
@@ -24,13 +25,18 @@ from statistics import median
 from urllib.parse import quote
 
 from bench import datasets
+from bench import nginx as nginx_runner
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 WORKERS = 2
 ROUNDS = 5
 SECONDS = 4
+NGINX_WORKERS = 2  # worker_processes: Debian's `auto` on this 2-core machine
 HTMX = "HX-Request: true"
+CONSENT = "cookie_consent=1"  # the notice dismissed: the one cookie-dependent public variant
+SITE_URL = "http://127.0.0.1"  # the app refuses other hosts; the port is not compared
+COOKIE_NOTICE = 'id="cookie-notice"'
 
 
 def ensure_wrk() -> str:
@@ -48,6 +54,13 @@ def ensure_wrk() -> str:
     sys.exit("wrk is needed: apt-get install wrk")
 
 
+def ensure_nginx() -> str:
+    nginx, why = nginx_runner.ensure_nginx()
+    if nginx:
+        return nginx
+    sys.exit(f"nginx is needed for the nginx scenario: {why}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -55,23 +68,23 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn with the benchmark's settings, on loopback, stopped on exit."""
+    """gunicorn with deploy/gunicorn.conf.py (as `make serve` runs it), on loopback,
+    stopped on exit."""
 
     def __init__(self, target: str, env: dict | None = None):
         self.port = free_port()
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
         self.process = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "--workers",
-                str(WORKERS),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--log-level",
-                "warning",
-                target,
-            ],
+            [str(BIN / "gunicorn"), "--config", "deploy/gunicorn.conf.py"]
+            + ["--log-level", "warning", target],
             cwd=ROOT,
-            env={**os.environ, **(env or {})},
+            env={
+                **inherited,
+                **(env or {}),
+                "HOST": "127.0.0.1",
+                "PORT": str(self.port),
+                "WORKERS": str(WORKERS),
+            },
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -152,18 +165,42 @@ def fetch(base: str, path: str, headers=None) -> tuple[int, dict, str]:
     return response.status, dict(response.getheaders()), body
 
 
-def session_and_form(base: str, path: str) -> tuple[str, str]:
-    """A reader's session cookie and the comment form's hidden fields, url-encoded."""
-    _, headers, body = fetch(base, path)
-    cookie = headers["Set-Cookie"].split(";")[0]
-    csrf = re.search(r'name="comment-csrf_token" type="hidden" value="([^"]+)"', body).group(1)
-    started = re.search(r'name="comment-started" type="hidden" value="([^"]+)"', body).group(1)
-    return cookie, f"comment-csrf_token={quote(csrf)}&comment-started={quote(started)}"
+def form_fields(base: str, path: str) -> str:
+    """The comment form's hidden field (its signed start time), url-encoded, as a reader
+    without cookies gets it: no session, no token."""
+    status, headers, body = fetch(base, path)
+    assert status == 200, status
+    assert "Set-Cookie" not in headers, headers["Set-Cookie"]
+    tag = re.search(r'<input[^>]*name="comment-started"[^>]*>', body)
+    assert tag, "the article page has no comment form"
+    started = re.search(r'value="([^"]+)"', tag.group(0)).group(1)
+    return f"comment-started={quote(started)}"
+
+
+def check_public(base: str, path: str, *headers: str) -> tuple[dict, str]:
+    """A 200 for everyone, shared: no cookie set, cacheable by a shared cache."""
+    status, answer, body = fetch(base, path, dict(h.split(": ", 1) for h in headers))
+    assert status == 200, (path, status)
+    assert "Set-Cookie" not in answer, (path, answer["Set-Cookie"])
+    assert "public" in answer.get("Cache-Control", ""), (path, answer.get("Cache-Control"))
+    return answer, body
+
+
+def cached_by_nginx(base: str, path: str) -> bool:
+    """Does nginx answer a repeat view of `path` from its cache? (Entries last until the
+    end of their wall-clock second, so a try can straddle one.)"""
+    for _ in range(3):
+        fetch(base, path)
+        _, headers, _ = fetch(base, path)
+        if headers.get("X-Cache-Status") == "HIT":
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def exactly_once(base: str, path: str, db_path: Path, count=2000, parallel=16) -> dict:
     """`count` inline posts, `parallel` at a time: exactly `count` new comments?"""
-    cookie, form = session_and_form(base, path)
+    form = form_fields(base, path)
     time.sleep(3.2)  # the time trap is on: wait as a person would
     before = comment_rows(db_path)
     host = base.removeprefix("http://")
@@ -181,7 +218,6 @@ def exactly_once(base: str, path: str, db_path: Path, count=2000, parallel=16) -
             headers={
                 "Content-Type": "application/x-www-form-urlencoded",
                 "HX-Request": "true",
-                "Cookie": cookie,
                 "X-Forwarded-For": f"2001:db8::{n:x}",  # documentation range, never wrk's
             },
         )
@@ -213,6 +249,7 @@ def blog_env(db_path: Path, folder: Path) -> dict:
     return {
         "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
         "FLASK_SECRET_KEY": "benchmark-secret",
+        "FLASK_SITE_URL": SITE_URL,
         "FLASK_PROXY_COUNT": "1",  # posts carry distinct client addresses in X-Forwarded-For
     }
 
@@ -223,6 +260,12 @@ def main() -> int:
     # `python -m bench.run POST 304` runs only the small blog's scenarios whose names hold
     # one of these words: quick checks while working.
     focus = sys.argv[1:]
+
+    def wanted(name: str) -> bool:
+        return not focus or any(word in name for word in focus)
+
+    behind_nginx = "article page behind nginx, repeat anonymous views (small blog)"
+    nginx = ensure_nginx() if wanted(behind_nginx) else None
     folder = Path(tempfile.mkdtemp(prefix="blog-bench-"))
     small, big = folder / "small.sqlite3", folder / "big.sqlite3"
     print("Building data sets...", flush=True)
@@ -233,66 +276,98 @@ def main() -> int:
     rows, notes = [], []
     hello = Server("bench.hello:app")
 
-    def run(name, server, path, *headers, script=None, env=None):
+    def run(name, base_url, path, *headers, script=None, env=None):
         """ROUNDS runs of the scenario, each right after a run of hello world: this
         machine's speed drifts by 10-20% from one run to the next, and a ratio of two
         runs side by side holds where ratios to one distant baseline do not."""
-        if focus and not any(word in name for word in focus):
-            return
-        fetch(server.base, path)  # warm up the worker that answers
+        if not wanted(name):
+            return 0
+        fetch(base_url, path)  # warm up the worker that answers
         warm_env = {**(env or {}), "BENCH_SALT": "128"}
-        wrk(server.base + path, *headers, script=script, env=warm_env, seconds=2)
+        warm = wrk(base_url + path, *headers, script=script, env=warm_env, seconds=2)
         pairs = []
         for round_ in range(ROUNDS):
             base = wrk(hello.base + "/", seconds=SECONDS)
             # a salt per round keeps posted words and client addresses apart
             round_env = {**(env or {}), "BENCH_SALT": str(16 * round_)}
-            result = wrk(server.base + path, *headers, script=script, env=round_env)
+            result = wrk(base_url + path, *headers, script=script, env=round_env)
             pairs.append((base, result))
         rows.append((name, pairs))
         ratios = ", ".join(f"{r['rps'] / b['rps']:.2f}" for b, r in pairs)
         print(f"  {name}: ratios to hello world {ratios}", flush=True)
+        return warm["requests"] + sum(r["requests"] for _, r in pairs)  # requests sent
 
     try:
         print("Small blog...", flush=True)
         blog = Server("app:app", blog_env(small, folder))
         try:
-            run("article page, 50 comments (small blog)", blog, thread)
-            cookie, _ = session_and_form(blog.base, thread)
-            run("article page, returning reader (small blog)", blog, thread, f"Cookie: {cookie}")
-            run("home page (small blog)", blog, "/")
-            small_after = datasets.comment_id_at(small, 50)
+            # Readers without cookies all get the same page, cookie-less and public.
+            anonymous, anonymous_html = check_public(blog.base, thread)
+            run("article page, 50 comments, no cookies (small blog)", blog.base, thread)
+            dismissed, dismissed_html = check_public(blog.base, thread, f"Cookie: {CONSENT}")
+            assert dismissed["ETag"] != anonymous["ETag"], "the consent variant has its own tag"
+            assert COOKIE_NOTICE in anonymous_html and COOKIE_NOTICE not in dismissed_html
             run(
-                "load more, page 2 (small blog)",
-                blog,
-                f"{thread}/comments?after={small_after}",
-                HTMX,
+                "article page, notice dismissed (small blog)",
+                blog.base,
+                thread,
+                f"Cookie: {CONSENT}",
             )
-            _, headers, _ = fetch(blog.base, thread, {"Cookie": cookie})
-            etag = headers["ETag"]
-            status, _, _ = fetch(blog.base, thread, {"Cookie": cookie, "If-None-Match": etag})
+            check_public(blog.base, "/")
+            run("home page (small blog)", blog.base, "/")
+            small_after = datasets.comment_id_at(small, 50)
+            more = f"{thread}/comments?after={small_after}"
+            check_public(blog.base, more, HTMX)
+            run("load more, page 2 (small blog)", blog.base, more, HTMX)
+            etag = anonymous["ETag"]
+            assert etag.startswith('W/"'), etag
+            status, _, _ = fetch(blog.base, thread, {"If-None-Match": etag})
             assert status == 304, status
             run(
-                "304 revalidation (article page)",
-                blog,
+                "304 revalidation, no cookies (article page)",
+                blog.base,
                 thread,
-                f"Cookie: {cookie}",
                 f"If-None-Match: {etag}",
             )
-            cookie, form = session_and_form(blog.base, thread)
-            time.sleep(3.2)
-            run(
-                "inline comment POST, all checks on",
-                blog,
-                thread + "/comments",
-                script=str(ROOT / "bench" / "post.lua"),
-                env={"BENCH_COOKIE": cookie, "BENCH_FORM": form},
-            )
+            if nginx:
+                run_dir = folder / "nginx"
+                run_dir.mkdir()
+                with nginx_runner.serving(
+                    blog.port, ROOT / "static", run_dir, workers=NGINX_WORKERS, nginx=nginx
+                ) as port:
+                    proxied = f"http://127.0.0.1:{port}"
+                    assert cached_by_nginx(proxied, thread), "nginx does not cache the page"
+                    run(behind_nginx, proxied, thread)
+                log = (run_dir / "error.log").read_text()
+                problems = [
+                    line
+                    for line in log.splitlines()
+                    if re.search(r"\[(error|crit|alert|emerg)\]", line)
+                ]
+                if problems:
+                    notes.append("nginx errors: " + "\n".join(problems[-20:]))
+            if wanted("inline comment POST, all checks on"):
+                form = form_fields(blog.base, thread)
+                time.sleep(3.2)  # the time trap is on: wait as a person would
+                stored = comment_rows(small)
+                sent = run(
+                    "inline comment POST, all checks on",
+                    blog.base,
+                    thread + "/comments",
+                    script=str(ROOT / "bench" / "post.lua"),
+                    env={"BENCH_FORM": form},
+                )
+                # wrk counts the answers it waited for; posts in flight when it stops
+                # are stored too, so stored >= answered when every answer was a post kept
+                notes.append(
+                    f"POST scenario (warm-up and rounds): {sent:,} posts answered within "
+                    f"wrk's runs, {comment_rows(small) - stored:,} comments stored"
+                )
             once = None if focus else exactly_once(blog.base, thread, small)
         finally:
             errors = blog.stop()
-            if "Traceback" in errors:
-                notes.append("small blog errors: " + errors[-2000:])
+            if errors.strip():  # gunicorn logs at warning level: anything here is news
+                notes.append("small blog stderr: " + errors[-2000:])
 
         if focus:
             print_table(rows, None, [], [], 0, notes)
@@ -302,11 +377,12 @@ def main() -> int:
         page2000_after = datasets.comment_id_at(big, 1999 * 50)
         blog = Server("app:app", blog_env(big, folder))
         try:
-            run("article page, 50 comments (big blog)", blog, thread)
-            run("home page (big blog)", blog, "/")
+            check_public(blog.base, thread)
+            run("article page, 50 comments, no cookies (big blog)", blog.base, thread)
+            run("home page (big blog)", blog.base, "/")
             more = f"{thread}/comments?after="
-            run("load more, page 2 (big blog)", blog, more + str(page1_after), HTMX)
-            run("load more, page 2,000 (big blog)", blog, more + str(page2000_after), HTMX)
+            run("load more, page 2 (big blog)", blog.base, more + str(page1_after), HTMX)
+            run("load more, page 2,000 (big blog)", blog.base, more + str(page2000_after), HTMX)
             before = blog.rss_mb()
             served = 0
             while served < 100_000:
@@ -314,8 +390,8 @@ def main() -> int:
             after = blog.rss_mb()
         finally:
             errors = blog.stop()
-            if "Traceback" in errors:
-                notes.append("big blog errors: " + errors[-2000:])
+            if errors.strip():
+                notes.append("big blog stderr: " + errors[-2000:])
     finally:
         hello.stop()
         shutil.rmtree(folder, ignore_errors=True)
@@ -328,7 +404,8 @@ def print_table(rows, once, before, after, served, notes) -> None:
     lines = [
         f"Benchmark of {date.today().isoformat()}: gunicorn {WORKERS} sync workers, "
         f"wrk -t2 -c16 -d{SECONDS}s --latency, loopback, {os.cpu_count()} cores; medians of "
-        f"{ROUNDS} rounds, each scenario run right after a hello-world run",
+        f"{ROUNDS} rounds, each scenario run right after a hello-world run; nginx "
+        f"(deploy/nginx.conf, {NGINX_WORKERS} worker processes) in front where named",
         "",
         "| scenario | req/s | p50 ms | p99 ms | x hello req/s (rounds) | p99 / hello p99 "
         "| non-2xx/3xx |",

@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .web.origin import trusted_origins
+from .web.origin import origin_of, trusted_origins
 
 DEFAULTS = {
     # The site's own address: every absolute URL is built from it, never from a request.
@@ -106,7 +106,10 @@ def derive(config, template_folder: Path) -> None:
     site = urlsplit(config["SITE_URL"])
     if site.scheme not in ("http", "https") or not site.hostname:
         raise ValueError(f"SITE_URL must be an http(s) address, got {config['SITE_URL']!r}")
-    config["TRUSTED_HOSTS"] = [site.hostname, *as_list(config["TRUSTED_HOSTS"])]
+    # Browsers send host names in lower case and international ones in punycode.
+    hosts = [site.hostname, *as_list(config["TRUSTED_HOSTS"])]
+    config["TRUSTED_HOSTS"] = [h.lower().encode("idna").decode("ascii") for h in hosts]
     config["SCRIPT_ROOT"] = site.path.rstrip("/")
+    config["SITE_ORIGIN"] = origin_of(config["SITE_URL"])
     config["TRUSTED_ORIGIN_SET"] = trusted_origins(config)
     config["PAGE_SALT"] = page_salt(config, template_folder)

@@ -68,5 +68,26 @@ def test_the_site_url_names_the_hosts_and_origins_the_site_trusts(monkeypatch):
         }
     )
     assert app.config["TRUSTED_HOSTS"] == ["blog.example", "www.blog.example", "old.blog.example"]
-    assert app.config["TRUSTED_ORIGIN_SET"] == {"https://blog.example", "https://www.blog.example"}
+    assert app.config["SITE_ORIGIN"] == "https://blog.example"
+    assert app.config["TRUSTED_ORIGIN_SET"] == {"https://www.blog.example"}
     assert app.config["SCRIPT_ROOT"] == "/notes"
+
+
+def test_hosts_are_trusted_as_browsers_send_them():
+    app = create_app(
+        {
+            "SECRET_KEY": "x",
+            "SITE_URL": "https://Bücher.Example",
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        }
+    )
+    assert app.config["TRUSTED_HOSTS"] == ["xn--bcher-kva.example"]
+    assert app.config["SITE_ORIGIN"] == "https://xn--bcher-kva.example"
+    client = app.test_client()
+    assert client.get("/terms", base_url="https://xn--bcher-kva.example").status_code == 200
+    posted = client.post(
+        "/cookies/accept",
+        base_url="https://xn--bcher-kva.example",
+        headers={"Origin": "https://xn--bcher-kva.example"},
+    )
+    assert posted.status_code == 303

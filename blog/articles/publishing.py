@@ -8,6 +8,7 @@ import frontmatter
 import yaml
 
 from ..models import Article
+from ..web.text import clean_line
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REQUIRED = ("title", "slug", "author", "date")
@@ -29,7 +30,7 @@ def _as_datetime(value) -> datetime:
 
 
 def _text(meta: dict, key: str, limit: int) -> str:
-    value = str(meta.get(key, "")).strip()
+    value = clean_line(str(meta.get(key, "")))  # no control characters, like every form
     if len(value) > limit:
         raise ImportProblem(f"'{key}' is longer than {limit} characters")
     return value

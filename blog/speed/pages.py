@@ -14,6 +14,7 @@ on to Flask, whose views call `shared_page` with the same key.
 
 import hashlib
 import re
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
@@ -31,9 +32,10 @@ from .lru import LRU
 # Browsers and shared caches keep a copy but ask before each use (a 304 is cheap); shared
 # caches may answer from it for one second, which is what the nginx micro-cache uses.
 PUBLIC = "public, max-age=0, s-maxage=1, must-revalidate"
-# Where the form's start time goes. NUL is stripped from everything a reader or the owner
-# writes, so it can only come from our template.
-STAMP_SLOT = "\x00stamp\x00"
+VARY = "HX-Request, HX-History-Restore-Request, Cookie"
+# Where the form's start time goes: NUL is stripped from everything a reader or the owner
+# writes, and the random part is never sent, so only our template can make one.
+STAMP_SLOT = f"\x00stamp-{secrets.token_hex(8)}\x00"
 _ARTICLE_PAGE = re.compile(r"/articles/([^/]+)(?:/comments)?")
 
 
@@ -82,7 +84,7 @@ def _is_current(environ, etag: str) -> bool:
 
 
 def public_headers(etag: str) -> list[tuple[str, str]]:
-    return [("ETag", etag), ("Cache-Control", PUBLIC), ("Vary", "HX-Request, Cookie")]
+    return [("ETag", etag), ("Cache-Control", PUBLIC), ("Vary", VARY)]
 
 
 def fill(parts: tuple[str, ...], stamp: str) -> str:
@@ -96,8 +98,8 @@ def shared_parts(key: tuple, render: Callable[[], str]) -> tuple[str, ...]:
     if parts is None:
         html = render()
         parts = tuple(html.split(STAMP_SLOT))
-        if len(parts) > 2:
-            raise ValueError("a page may hold one stamp slot")  # never fill what others wrote
+        if len(parts) > 2:  # cannot happen; if it did, fill nothing (the form asks to resend)
+            return (html.replace(STAMP_SLOT, ""),)
         cache.put(key, parts, len(html))
     return parts
 

@@ -1,12 +1,11 @@
 """deploy/nginx.conf in front of gunicorn, as readers meet it: on loopback ports, with the
-demo blog in its own SQLite database. Debian's nginx is installed when missing (as root);
+demo blog in its own SQLite database. nginx is configured, started and stopped by
+bench/nginx.py, as in the benchmark. Debian's nginx is installed when missing (as root);
 without it the module is skipped with one reason, or fails under CI=true."""
 
 import http.client
 import os
 import re
-import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,60 +18,23 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
+from bench import nginx as nginx_runner
+from bench.nginx import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = ROOT / "deploy" / "nginx.conf"
-ENSURE_NGINX = ROOT / "scripts" / "ensure_nginx.sh"
 BIG_ARTICLE = "saying-no-without-a-speech"
 HELD = "Your comment is awaiting moderation."
 COOKIE_NOTICE = 'id="cookie-notice"'
 
-# Only what this file needs around deploy/nginx.conf, which is included as written.
-WRAPPER = """\
-{user}worker_processes 1;
-error_log {run}/error.log warn;
-pid {run}/nginx.pid;
-events {{ worker_connections 256; }}
-http {{
-    types {{
-        text/html html; text/css css; application/javascript js; image/svg+xml svg;
-        image/png png; image/x-icon ico; text/plain txt;
-    }}
-    default_type application/octet-stream;
-    access_log off;
-    client_body_temp_path {run}/body;
-    proxy_temp_path {run}/proxy;
-    fastcgi_temp_path {run}/fastcgi;
-    uwsgi_temp_path {run}/uwsgi;
-    scgi_temp_path {run}/scgi;
-    include {run}/porchlight.conf;
-}}
-"""
-
-
-def find_nginx() -> str | None:
-    return shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
-    )
-
 
 def nginx_or_skip() -> str:
     """nginx, installed first when we may; otherwise skip, or fail under CI."""
-    nginx = find_nginx()
+    nginx, why = nginx_runner.ensure_nginx()
     if nginx is None:
-        ensured = subprocess.run(["bash", str(ENSURE_NGINX)], capture_output=True, text=True)
-        nginx = find_nginx()
-        if nginx is None:
-            why = (ensured.stdout + ensured.stderr).strip() or "nginx not found"
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"CI: nginx is needed for tests/deploy: {why}", pytrace=False)
-            pytest.skip(why)
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI: nginx is needed for tests/deploy: {why}", pytrace=False)
+        pytest.skip(why)
     return nginx
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -208,15 +170,6 @@ def wait_until_serving(stack: Stack, processes: dict) -> None:
     raise AssertionError("the blog did not answer through nginx within 30 s")
 
 
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     nginx = nginx_or_skip()
@@ -237,25 +190,8 @@ def stack(tmp_path_factory):
     run_checked([*flask, "init-db"], cwd=ROOT, env=env)
     run_checked([*flask, "seed-demo"], cwd=ROOT, env=env)
 
-    conf = TEMPLATE.read_text()
-    for placeholder, value in {
-        "@LISTEN@": f"127.0.0.1:{stack.port}",
-        "@SERVER_NAME@": "127.0.0.1",
-        "@UPSTREAM@": f"127.0.0.1:{app_port}",
-        "@STATIC_ROOT@": str(ROOT / "static"),
-        "@CACHE_DIR@": str(run / "cache"),
-    }.items():
-        conf = conf.replace(placeholder, value)
-    assert "@" not in re.sub(r"#.*", "", conf), "a placeholder was left in deploy/nginx.conf"
-    (run / "porchlight.conf").write_text(conf)
-    # As root, nginx's workers would otherwise switch to `nobody`, who cannot enter the
-    # test's private folders.
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    (run / "nginx.conf").write_text(WRAPPER.format(run=run, user=user))
-
-    processes = {}
     with (run / "gunicorn.log").open("w") as app_log:
-        processes["gunicorn"] = subprocess.Popen(
+        gunicorn = subprocess.Popen(
             [
                 *(sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py"),
                 *("--access-logfile", str(run / "gunicorn-access.log"), "app:app"),
@@ -266,17 +202,12 @@ def stack(tmp_path_factory):
             stderr=subprocess.STDOUT,
         )
     try:
-        processes["nginx"] = subprocess.Popen(
-            [nginx, "-p", str(run), "-e", str(run / "error.log"), "-c", str(run / "nginx.conf")]
-            + ["-g", "daemon off;"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-        )
-        wait_until_serving(stack, processes)
-        yield stack
+        # deploy/nginx.conf as written, placeholders filled; its cache is run/cache
+        with nginx_runner.serving(app_port, ROOT / "static", run, port=stack.port, nginx=nginx):
+            wait_until_serving(stack, {"gunicorn": gunicorn})
+            yield stack
     finally:
-        for process in reversed(processes.values()):
-            stop(process)
+        nginx_runner.stop(gunicorn)
 
 
 @pytest.fixture(scope="module")
