@@ -98,7 +98,7 @@ def fresh_form(article: Article) -> Markup:
         return render_template("comments/_form.html", article=article, form=form)
 
     parts = pages.shared_parts(("form", article.id, article.slug), render)
-    return Markup(pages.fill(parts, antispam.form_started_token(article.id)))
+    return Markup(pages.fill(parts, antispam.form_started_token(article.id)).decode())
 
 
 @bp.post("/articles/<slug>/comments")

@@ -15,6 +15,7 @@ on to Flask, whose views call `shared_page` with the same key.
 import hashlib
 import re
 import secrets
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
@@ -26,7 +27,7 @@ from werkzeug.http import parse_cookie
 from ..models import Article
 from ..web.cookies import dismissed
 from ..web.htmx import wants_fragment
-from .hot_sql import Prepared, borrowed, for_request
+from .hot_sql import Link, Prepared, for_request
 from .lru import LRU
 
 # Browsers and shared caches keep a copy but ask before each use (a 304 is cheap); shared
@@ -74,9 +75,16 @@ def page_key(environ, cookies, shown) -> tuple:
     )
 
 
+_etags = LRU(4096)
+
+
 def _etag(salt: str, key: tuple) -> str:
-    digest = hashlib.blake2b(repr((salt, key)).encode(), digest_size=12).hexdigest()
-    return f'W/"{digest}"'
+    etag = _etags.get((salt, key))
+    if etag is None:
+        digest = hashlib.blake2b(repr((salt, key)).encode(), digest_size=12).hexdigest()
+        etag = f'W/"{digest}"'
+        _etags.put((salt, key), etag)
+    return etag
 
 
 def _is_current(environ, etag: str) -> bool:
@@ -87,20 +95,21 @@ def public_headers(etag: str) -> list[tuple[str, str]]:
     return [("ETag", etag), ("Cache-Control", PUBLIC), ("Vary", VARY)]
 
 
-def fill(parts: tuple[str, ...], stamp: str) -> str:
-    return stamp.join(parts)  # at most two parts: see shared_parts
+def fill(parts: tuple[bytes, ...], stamp: str) -> bytes:
+    return stamp.encode().join(parts)  # at most two parts: see shared_parts
 
 
-def shared_parts(key: tuple, render: Callable[[], str]) -> tuple[str, ...]:
-    """The page for `key`, rendered once per worker while it stays cached, cut at its slot."""
+def shared_parts(key: tuple, render: Callable[[], str]) -> tuple[bytes, ...]:
+    """The page for `key`, rendered once per worker while it stays cached, cut at its slot
+    and encoded, ready to send."""
     cache = current_app.extensions["shared_pages"]
     parts = cache.get(key)
     if parts is None:
         html = render()
-        parts = tuple(html.split(STAMP_SLOT))
+        parts = tuple(part.encode() for part in html.split(STAMP_SLOT))
         if len(parts) > 2:  # cannot happen; if it did, fill nothing (the form asks to resend)
-            return (html.replace(STAMP_SLOT, ""),)
-        cache.put(key, parts, len(html))
+            return (html.replace(STAMP_SLOT, "").encode(),)
+        cache.put(key, parts, sum(map(len, parts)))
     return parts
 
 
@@ -124,7 +133,22 @@ class EarlyAnswers:
     def __init__(self, wsgi_app, app: Flask, stamp: Callable[[str, int], str]):
         self.wsgi_app, self.app, self.stamp = wsgi_app, app, stamp
         self.cache = app.extensions["shared_pages"]
-        self.engine = None
+        self.local = threading.local()
+
+    def lookup(self, slug: str) -> Version | None:
+        """The version, on a connection this thread keeps for it (a trip to the pool costs
+        more than the query). It reads in autocommit mode, so it never holds a transaction
+        open; after any error it is dropped, and Flask answers instead."""
+        link = getattr(self.local, "link", None)
+        if link is None:
+            link = self.local.link = own_connection(self.app)
+        try:
+            found = _VERSION.first(link, slug=slug)
+        except Exception:
+            self.local.link = None
+            link.connection.close()
+            raise
+        return Version(*found) if found else None
 
     def __call__(self, environ, start_response):
         answer = self.answer(environ)
@@ -146,12 +170,10 @@ class EarlyAnswers:
         cookies = parse_cookie(environ)
         if config["OWN_COMMENTS_COOKIE"] in cookies:
             return None  # Flask checks whether this reader has comments of their own here
-        if self.engine is None:
-            with self.app.app_context():
-                self.engine = self.app.extensions["sqlalchemy"].engine
-        with borrowed(self.engine) as link:
-            found = _VERSION.first(link, slug=page.group(1))
-        version = Version(*found) if found else None
+        try:
+            version = self.lookup(page.group(1))
+        except Exception:
+            return None  # Flask will try, and answer properly either way
         environ["blog.version"] = (page.group(1), version)  # Flask reuses it: one lookup
         if version is None:
             return None
@@ -162,9 +184,22 @@ class EarlyAnswers:
         parts = self.cache.get(key)
         if parts is None:
             return None
-        body = fill(parts, self.stamp(config["SECRET_KEY"], version.id)).encode()
+        body = fill(parts, self.stamp(config["SECRET_KEY"], version.id))
         headers = [("Content-Type", "text/html; charset=utf-8"), *public_headers(etag)]
         return "200 OK", [*headers, ("Content-Length", str(len(body)))], body
+
+
+def own_connection(app: Flask) -> Link:
+    """A DBAPI connection of the app's engine (with its connect-time settings), taken out
+    of the pool for good and set to autocommit."""
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+    fairy = engine.raw_connection()
+    connection = fairy.driver_connection
+    fairy.detach()
+    if hasattr(connection, "autocommit"):
+        connection.autocommit = True  # psycopg; sqlite3 opens no transaction to read
+    return Link(connection, engine.dialect)
 
 
 def install(app: Flask, stamp: Callable[[str, int], str]) -> None:

@@ -52,6 +52,7 @@ class SecurityHeaders:
     def __init__(self, wsgi_app, https: bool, trusted_hosts: list[str]):
         self.wsgi_app, self.trusted_hosts = wsgi_app, trusted_hosts
         self.headers = [*HEADERS, HSTS] if https else HEADERS
+        self.checked_hosts: set[str] = set()  # Host values werkzeug has found good
 
     def __call__(self, environ, start_response):
         def start(status, headers, exc_info=None):
@@ -61,11 +62,15 @@ class SecurityHeaders:
 
         if "HTTP_COOKIE" in environ:
             environ["HTTP_COOKIE"] = readable_cookies(environ["HTTP_COOKIE"])
-        try:
-            get_host(environ, self.trusted_hosts)
-        except SecurityError:
-            start("400 Bad Request", [("Content-Type", "text/html; charset=utf-8")])
-            return [BAD_HOST]
+        host = environ.get("HTTP_HOST")
+        if host not in self.checked_hosts:
+            try:
+                get_host(environ, self.trusted_hosts)
+            except SecurityError:
+                start("400 Bad Request", [("Content-Type", "text/html; charset=utf-8")])
+                return [BAD_HOST]
+            if host and len(self.checked_hosts) < 16:  # good ones are few; never grows
+                self.checked_hosts.add(host)
         return self.wsgi_app(environ, start)
 
 
