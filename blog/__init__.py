@@ -12,7 +12,7 @@ from .comments import views as comment_views
 from .comments.antispam import started_token
 from .extensions import csrf, db
 from .speed import hot_sql
-from .web import cookies, errors, params, security, templating
+from .web import cookies, errors, params, security, sessions, templating
 
 
 def _shipped(folder: str) -> str:
@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     database.configure_engine_events()
     app.teardown_appcontext(hot_sql.give_back)
     csrf.init_app(app)  # the admin's token checks; the public forms are exempt below
+    app.session_interface = sessions.SessionsForThoseWhoHaveOne()
 
     app.url_map.converters["id"] = params.IdConverter
     app.register_blueprint(article_views.bp)

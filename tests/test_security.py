@@ -102,6 +102,44 @@ def test_invalid_utf8_gets_a_clean_400(app, client, htmx_client, article):
     assert stored(app) == 0
 
 
+@pytest.mark.parametrize(
+    "body", ["A%FF%FEB", "A%C3%28", "%ED%A0%80", "plain\xff".encode("latin-1")], ids=repr
+)
+def test_every_form_body_that_is_not_utf8_is_refused_whole(app, client, article, body):
+    hidden = form_tokens(client, ARTICLE)["comment-started"].encode()
+    name = body if isinstance(body, bytes) else body.encode()
+    raw = b"comment-started=" + hidden + b"&comment-name=" + name
+    raw += b"&comment-email=a%40example.com&comment-body=Hello+there"
+    response = client.post(POST, data=raw, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400, response.status_code
+    assert stored(app) == 0
+
+
+def test_a_multipart_body_that_is_not_utf8_is_refused(app, client, article):
+    hidden = form_tokens(client, ARTICLE)["comment-started"]
+    fields = {"comment-started": hidden, "comment-email": "a@example.com"}
+    parts = [
+        f'--b\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields.items()
+    ]
+    parts.append(b'--b\r\nContent-Disposition: form-data; name="comment-name"\r\n\r\nBob\xff\r\n')
+    parts.append(
+        b'--b\r\nContent-Disposition: form-data; name="comment-body"\r\n\r\n'
+        b"hello \xfe there\r\n--b--\r\n"
+    )
+    response = client.post(
+        POST, data=b"".join(parts), content_type="multipart/form-data; boundary=b"
+    )
+    assert response.status_code == 400
+    assert "not valid UTF-8" in response.get_data(as_text=True)
+    assert stored(app) == 0
+    good = [p.replace(b"\xff", b"").replace(b"\xfe", b"") for p in parts]
+    accepted = client.post(
+        POST, data=b"".join(good), content_type="multipart/form-data; boundary=b"
+    )
+    assert accepted.status_code == 303 and stored(app) == 1
+
+
 def test_oversized_body_gets_a_clean_413(app, client, htmx_client, article):
     tokens = form_tokens(client, ARTICLE)
     huge = comment_data(tokens, body="x" * (app.config["MAX_CONTENT_LENGTH"] + 10))

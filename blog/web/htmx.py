@@ -18,5 +18,9 @@ def is_htmx() -> bool:
 def add_vary(response: Response) -> Response:
     """Every HTML answer may differ by HX-Request, so caches must key on it."""
     if response.mimetype == "text/html":
-        response.vary.add("HX-Request")
+        vary = response.headers.get("Vary")
+        if not vary:
+            response.headers["Vary"] = "HX-Request"
+        elif "hx-request" not in vary.lower().replace(" ", "").split(","):
+            response.headers["Vary"] = f"{vary}, HX-Request"
     return response

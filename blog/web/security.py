@@ -1,5 +1,6 @@
 """Security headers, trusted hosts, proxy awareness and request checks on every request."""
 
+import re
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, abort, request
@@ -90,13 +91,23 @@ def readable_cookies(header: str) -> str:
     return ";".join(part for part in header.split(";") if _readable(part))
 
 
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+_HIGH_ESCAPE = re.compile(rb"%[89a-fA-F][0-9a-fA-F]")
+
+
 def reject_malformed_forms() -> None:
-    """Form bodies must be valid UTF-8; werkzeug would silently replace bad bytes."""
-    if request.method != "POST" or request.mimetype != "application/x-www-form-urlencoded":
+    """Form bodies must be valid UTF-8; werkzeug would silently replace bad bytes. (No
+    form here takes files, so a multipart body must be text throughout too.)"""
+    if request.method != "POST" or request.mimetype not in _FORMS:
         return
     raw = request.get_data(cache=True)  # cached, so request.form still parses it
+    if raw.isascii() and not _HIGH_ESCAPE.search(raw):
+        return  # only ASCII, even once %-escapes are undone: the common case, checked fast
     try:
-        unquote_to_bytes(raw).decode("utf-8")  # every name and value, %-escapes undone
+        if request.mimetype == "multipart/form-data":
+            raw.decode("utf-8")
+        else:
+            unquote_to_bytes(raw).decode("utf-8")  # every name and value, %-escapes undone
     except UnicodeDecodeError:
         abort(400, description="What you sent was not valid UTF-8 text. Please try again.")
 
