@@ -408,3 +408,61 @@ def test_nothing_personal_is_ever_stored(stack):
         assert b"set-cookie" not in head
         assert b"private" not in head and b"no-store" not in head
         assert HELD.encode() not in entry
+
+
+def send_raw(stack: Stack, path: str, headers: list[tuple[str, str]]) -> Answer:
+    """A GET with headers exactly as listed, repeated names included."""
+    connection = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=10)
+    try:
+        connection.putrequest("GET", path, skip_accept_encoding=True)
+        for name, value in headers:
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        return Answer(response.status, response.headers, response.read().decode())
+    finally:
+        connection.close()
+
+
+POISON = [
+    # (the attacker's headers, the victim's headers, what the victim must see)
+    ([("Cookie", "a=b, cookie_consent=1")], [("Cookie", "cookie_consent=1")], "no notice"),
+    (
+        [("Cookie", "a=b"), ("Cookie", "cookie_consent=1")],
+        [("Cookie", "cookie_consent=1")],
+        "no notice",
+    ),
+    ([("Cookie", "cookie_consent\t=1")], [], "notice"),
+    ([("Cookie", "cookie_consent=1 ; x=y")], [], "notice"),
+    ([("HX-Request", "true"), ("HX-Request", "x")], [("HX-Request", "true")], "fragment"),
+    (
+        [
+            ("HX-Request", "true"),
+            ("HX-History-Restore-Request", "true"),
+            ("HX-History-Restore-Request", "x"),
+        ],
+        [("HX-Request", "true"), ("HX-History-Restore-Request", "true")],
+        "page",
+    ),
+]
+
+
+@pytest.mark.parametrize(("attack", "victim", "expected"), POISON)
+def test_odd_headers_never_decide_what_other_readers_get(stack, attack, victim, expected):
+    """Whatever the first request of a second sends, nginx's copy is the page its key names."""
+    article = stack.request("GET", f"/articles/{BIG_ARTICLE}").text
+    path = re.search(rf"/articles/{BIG_ARTICLE}/comments\?after=\d+", article).group(0)
+    if expected in ("notice", "no notice"):
+        path = f"/articles/{BIG_ARTICLE}"
+    next_second()
+    send_raw(stack, path, attack)
+    seen = send_raw(stack, path, victim)
+    assert seen.header("X-Cache-Status") == "HIT" or expected == "notice"
+    if expected == "notice":
+        assert COOKIE_NOTICE in seen.text
+    elif expected == "no notice":
+        assert COOKIE_NOTICE not in seen.text
+    elif expected == "fragment":
+        assert "<html" not in seen.text
+    else:
+        assert "<html" in seen.text
