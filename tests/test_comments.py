@@ -1,4 +1,5 @@
 import re
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -374,3 +375,21 @@ def test_a_stored_bad_address_is_never_linked(app, client):
         db.session.commit()
     html = client.get(ARTICLE).get_data(as_text=True)
     assert "javascript:alert" not in html
+
+
+def test_a_page_after_a_comment_this_list_does_not_show_is_a_404(app, client, htmx_client):
+    from blog.models import CommentStatus
+
+    with app.app_context():
+        article = make_article()
+        other = make_article("other", "Other")
+        add_comments(article, 2)  # ids 1, 2
+        add_comments(article, 1, status=CommentStatus.PENDING)  # id 3, held
+        add_comments(other, 1)  # id 4, another article's
+        add_comments(article, 2, start=datetime(2009, 1, 1))  # ids 5, 6
+    assert client.get(ARTICLE + "/comments?after=2").status_code == 200
+    for anchor in (3, 4, 6, 999):  # held, elsewhere, the last one, none at all
+        for reader in (client, htmx_client):
+            response = reader.get(f"{ARTICLE}/comments?after={anchor}")
+            assert response.status_code == 404, (anchor, reader)
+            assert "Comment number" not in response.get_data(as_text=True)

@@ -14,6 +14,7 @@ from ..web.params import optional_id
 from . import queries
 
 bp = Blueprint("articles", __name__)
+NO_SUCH_PAGE = "There are no comments after that one here. It may have been removed."
 
 
 def article_or_404(slug: str) -> tuple[Article, pages.Version]:
@@ -61,6 +62,8 @@ def render_article(
             comment_form.started.data = stamp
         size = current_app.config["COMMENTS_PER_PAGE"]
         comments, next_after = comment_queries.comment_page(article.id, after, size, held)
+        if after and not comments:
+            abort(404, description=NO_SUCH_PAGE)
         return render_template(
             "articles/show.html",
             article=article,

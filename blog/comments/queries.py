@@ -12,7 +12,9 @@ def comment_page(
 ) -> tuple[list[Comment], int | None]:
     """Oldest first after the comment `after_id`; returns the page and the next key.
 
-    `own_ids` are held comments this reader posted: they see them, nobody else does.
+    `own_ids` are held comments this reader posted: they see them, nobody else does. The
+    comment `after_id` must be one this list shows; any other gives an empty page (so that
+    no held, spam or other article's comment can be probed for).
     """
     visible = Comment.status == CommentStatus.PUBLISHED
     if own_ids:
@@ -21,7 +23,18 @@ def comment_page(
         )
     stmt = select(Comment).where(Comment.article_id == article_id, visible)
     if after_id:
-        stmt = stmt.where(beyond(Comment.created_at, Comment.id, after_id, older=False))
+        anchor = select(Comment.created_at).where(
+            Comment.id == after_id, Comment.article_id == article_id, visible
+        )
+        stmt = stmt.where(
+            beyond(
+                Comment.created_at,
+                Comment.id,
+                after_id,
+                older=False,
+                anchor_time=anchor.scalar_subquery(),
+            )
+        )
     stmt = stmt.order_by(Comment.created_at, Comment.id).limit(limit + 1)
     rows = list(db.session.scalars(stmt))
     page = rows[:limit]
