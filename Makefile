@@ -23,6 +23,8 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/flask --app app init-db
 	$(BIN)/flask --app app seed-demo --if-empty
+	FLASK_SITE_URL=$${FLASK_SITE_URL:-http://$(HOST):$(PORT)} \
+	FLASK_TRUSTED_HOSTS=$${FLASK_TRUSTED_HOSTS:-localhost} \
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
 ## serve: the same, under gunicorn (production server)
