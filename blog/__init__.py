@@ -43,7 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.load_or_create_secret_key(app.instance_path)
-    settings.derive(app.config, Path(app.template_folder))
+    settings.derive(app.config, Path(app.template_folder), Path(app.static_folder))
 
     security.register(app)  # first, so its request checks run before CSRF reads the form
     db.init_app(app)

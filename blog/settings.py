@@ -80,14 +80,16 @@ def load_or_create_secret_key(instance_path: str) -> str:
     return key
 
 
-def page_salt(config, template_folder: Path) -> str:
-    """A short hash of what shapes pages besides the data: settings, templates and code.
+def page_salt(config, template_folder: Path, static_folder: Path) -> str:
+    """A short hash of what shapes pages besides the data: settings, templates, code and
+    the static files they link (by a hash of each file).
 
-    Deploying new templates or code, or changing a setting, changes every ETag. It hashes
-    contents, not file times, so every worker and machine computes the same value.
+    Deploying any of those, or changing a setting, changes every ETag. It hashes contents,
+    not file times, so every worker and machine computes the same value.
     """
     package = Path(__file__).resolve().parent
-    files = sorted([*template_folder.rglob("*.html"), *package.rglob("*.py")])
+    files = [*template_folder.rglob("*.html"), *package.rglob("*.py"), *static_folder.rglob("*")]
+    files = sorted(f for f in files if f.is_file())
     digest = hashlib.blake2b(repr([config.get(name) for name in PAGE_SETTINGS]).encode())
     for path in files:
         digest.update(path.read_bytes())
@@ -101,7 +103,7 @@ def as_list(value) -> list[str]:
     return [item.strip() for item in value or [] if item and item.strip()]
 
 
-def derive(config, template_folder: Path) -> None:
+def derive(config, template_folder: Path, static_folder: Path) -> None:
     """Settings computed once from the others."""
     site = urlsplit(config["SITE_URL"])
     if site.scheme not in ("http", "https") or not site.hostname:
@@ -112,4 +114,4 @@ def derive(config, template_folder: Path) -> None:
     config["SCRIPT_ROOT"] = site.path.rstrip("/")
     config["SITE_ORIGIN"] = origin_of(config["SITE_URL"])
     config["TRUSTED_ORIGIN_SET"] = trusted_origins(config)
-    config["PAGE_SALT"] = page_salt(config, template_folder)
+    config["PAGE_SALT"] = page_salt(config, template_folder, static_folder)

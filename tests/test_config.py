@@ -91,3 +91,22 @@ def test_hosts_are_trusted_as_browsers_send_them():
         headers={"Origin": "https://xn--bcher-kva.example"},
     )
     assert posted.status_code == 303
+
+
+def test_every_etag_changes_with_templates_code_settings_and_static_files(tmp_path):
+    from blog.settings import page_salt
+
+    templates, static = tmp_path / "templates", tmp_path / "static"
+    (templates / "comments").mkdir(parents=True)
+    (static / "css").mkdir(parents=True)
+    (templates / "comments" / "_form.html").write_text("<form>")
+    (static / "css" / "blog.css").write_text("body { color: black }")
+    config = {"SITE_NAME": "A"}
+    first = page_salt(config, templates, static)
+    assert page_salt(config, templates, static) == first  # the same on every worker
+    (static / "css" / "blog.css").write_text("body { color: navy }")
+    after_css = page_salt(config, templates, static)
+    (templates / "comments" / "_form.html").write_text("<form class=x>")
+    after_template = page_salt(config, templates, static)
+    after_setting = page_salt({"SITE_NAME": "B"}, templates, static)
+    assert len({first, after_css, after_template, after_setting}) == 4

@@ -15,6 +15,7 @@ from . import queries
 
 bp = Blueprint("articles", __name__)
 NO_SUCH_PAGE = "There are no comments after that one here. It may have been removed."
+NO_SUCH_ARTICLE = "We could not find that article. It may have moved or been removed."
 
 
 def article_or_404(slug: str) -> tuple[Article, pages.Version]:
@@ -25,16 +26,18 @@ def article_or_404(slug: str) -> tuple[Article, pages.Version]:
     """
     version = pages.request_version(slug)
     if version is None:
-        abort(404, description="We could not find that article. It may have moved or been removed.")
-    snapshots = current_app.extensions.setdefault(
-        "article_snapshots", LRU(current_app.config["ARTICLE_SNAPSHOTS"])
-    )
+        abort(404, description=NO_SUCH_ARTICLE)
+    snapshots = current_app.extensions.get("article_snapshots")
+    if snapshots is None:
+        snapshots = current_app.extensions["article_snapshots"] = LRU(
+            current_app.config["ARTICLE_SNAPSHOTS"]
+        )
     known = snapshots.get(slug)
     if known is not None and known[0] == version:
         return known[1], version
     article = queries.published_article_or_none(slug)
     if article is None:  # unpublished since the lookup
-        abort(404, description="We could not find that article. It may have moved or been removed.")
+        abort(404, description=NO_SUCH_ARTICLE)
     db.session.expunge(article)
     snapshots.put(slug, (version, article))
     return article, version
