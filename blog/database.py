@@ -18,6 +18,11 @@ def _on_connect(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Copy the log back into the database every ~40 MB rather than every 4 MB: pages that
+    # every post touches (the article's row, the ends of the comment indexes) are copied
+    # once per checkpoint, not ten times, and the log is cut back to 64 MB after each.
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")
+    cursor.execute("PRAGMA journal_size_limit=67108864")
     cursor.close()
 
 

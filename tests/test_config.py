@@ -47,6 +47,7 @@ def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(app):
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
+        assert connection.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 10000
 
 
 @pytest.mark.parametrize("site_url", ["blog.example", "ftp://blog.example", "https://", ""])
