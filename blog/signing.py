@@ -17,6 +17,8 @@ def sign(secret: str, purpose: str, message: str) -> str:
 
 def unsign(secret: str, purpose: str, signed: str | None) -> str | None:
     """The message, if `signed` was made by `sign` with this secret and purpose."""
-    message, _, signature = (signed or "").rpartition(".")
+    if not signed:
+        return None
+    message, _, signature = signed.rpartition(".")
     expected = _signature(secret, purpose, message)
     return message if hmac.compare_digest(signature.encode(), expected.encode()) else None

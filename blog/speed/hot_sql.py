@@ -41,21 +41,26 @@ class Prepared:
                 # SQLAlchemy computes those values while it runs a statement; we do not.
                 raise ValueError("give every column a value: Python-side defaults won't run")
             # The driver gets values in its own form (SQLite stores datetimes as text).
-            processors = {
-                name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+            processors = [
+                (name, process)
                 for name, bind in compiled.binds.items()
-            }
+                if (process := bind.type.dialect_impl(dialect).bind_processor(dialect))
+            ]
             order = list(compiled.positiontup) if compiled.positional else None
-            found = self._compiled[dialect.name] = (compiled, str(compiled), processors, order)
+            literals = compiled.construct_params(_check=False)  # values written in the statement
+            required = frozenset(n for n, bind in compiled.binds.items() if bind.required)
+            found = (literals, required, str(compiled), processors, order)
+            self._compiled[dialect.name] = found
         return found
 
     def execute(self, link: Link, **params):
         """Run with `params` (literal values in the statement fill the rest); the cursor."""
-        compiled, sql, processors, order = self._for(link.dialect)
-        values = compiled.construct_params(params)
-        for name, process in processors.items():
-            if process is not None:
-                values[name] = process(values[name])
+        literals, required, sql, processors, order = self._for(link.dialect)
+        if not required.issubset(params):
+            raise TypeError(f"values missing for {sorted(required.difference(params))}")
+        values = {**literals, **params}
+        for name, process in processors:
+            values[name] = process(values[name])
         cursor = link.connection.cursor()
         cursor.execute(sql, [values[name] for name in order] if order else values)
         return cursor
