@@ -98,7 +98,7 @@ class Comment(db.Model):
 
     @validates("author_email")
     def _keep_email_key(self, _key: str, value: str) -> str:
-        self.email_key = (value or "").lower()
+        self.email_key = email_key(value)
         return value
 
     def set_body(self, text: str) -> None:
@@ -107,7 +107,16 @@ class Comment(db.Model):
 
     @property
     def anchor(self) -> str:
-        return f"comment-{self.id}"
+        return comment_anchor(self.id)
+
+
+def email_key(email: str | None) -> str:
+    """How a returning commenter is recognised: their email, lower-cased."""
+    return (email or "").lower()
+
+
+def comment_anchor(comment_id: int | None) -> str:
+    return f"comment-{comment_id}"
 
 
 class Throttle(db.Model):

@@ -1,11 +1,15 @@
 """Storing a comment: one short transaction of prepared statements (a hot path)."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask import current_app
 from sqlalchemy import bindparam, insert
 
 from ..articles.revisions import record_change
 from ..extensions import db
-from ..models import Article, Comment, CommentStatus, utcnow
+from ..models import Article, Comment, CommentStatus, comment_anchor, email_key, utcnow
+from ..rendering import comment_to_html
 from ..speed import hot_sql
 from ..web import throttle
 from . import antispam
@@ -16,6 +20,35 @@ DUPLICATE = "You have already said that. Your earlier comment with these words i
 TOO_QUICK = "You are posting too quickly. Please wait a few seconds and send it again."
 
 
+@dataclass
+class NewComment:
+    """A comment as a post stores it: the columns of `Comment` by the model's own rules,
+    without an ORM object (a post skips the ORM; building one cost 6% of a post)."""
+
+    article_id: int
+    author_name: str
+    author_email: str
+    author_url: str | None
+    created_at: datetime
+    status: str
+    fingerprint: str
+    ip_hash: str
+    id: int | None = None
+    body: str = ""
+    body_html: str = ""
+
+    def set_body(self, text: str) -> None:
+        self.body, self.body_html = text, comment_to_html(text)
+
+    @property
+    def email_key(self) -> str:
+        return email_key(self.author_email)
+
+    @property
+    def anchor(self) -> str:
+        return comment_anchor(self.id)
+
+
 class Refused(Exception):
     """A post the database checks turned down; its transaction is rolled back whole."""
 
@@ -24,12 +57,12 @@ class Refused(Exception):
         self.status, self.message, self.body_error = status, message, body_error
 
 
-def store(article: Article, form: CommentForm) -> tuple[Comment, int]:
+def store(article: Article, form: CommentForm) -> tuple[NewComment, int]:
     """Count the post for flood control, decide its status, insert it and keep the count.
 
     One short transaction of prebuilt statements on the request's connection (hot_sql):
-    posting is a hot path. The comment object never enters the ORM session; it is given
-    its id for rendering. Returns it and the article's published count.
+    posting is a hot path. The comment is given its id for rendering. Returns it and the
+    article's published count.
     """
     ip_hash = throttle.client_fingerprint()
     flood_seconds = current_app.config["COMMENT_FLOOD_SECONDS"]
@@ -52,9 +85,9 @@ def store(article: Article, form: CommentForm) -> tuple[Comment, int]:
     return comment, count
 
 
-def new_comment(article: Article, form: CommentForm, ip_hash: str, link) -> Comment:
+def new_comment(article: Article, form: CommentForm, ip_hash: str, link) -> NewComment:
     """The comment as it will be stored, with its status decided by the site's rules."""
-    comment = Comment(
+    comment = NewComment(
         article_id=article.id,
         author_name=form.name.data,
         author_email=form.email.data,

@@ -41,7 +41,7 @@ def comment_page(
     return page, (page[-1].id if len(rows) > limit else None)
 
 
-def comment_before(comment: Comment, within: int) -> tuple[int | None, bool]:
+def comment_before(comment, within: int) -> tuple[int | None, bool]:
     """The published comment just before `comment`, and whether `comment` is on page one."""
     stmt = (
         select(Comment.id)

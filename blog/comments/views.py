@@ -11,7 +11,7 @@ from ..web.htmx import is_htmx
 from ..web.params import optional_id
 from . import antispam, own_comments, queries
 from .forms import CommentForm
-from .posting import FIX_FIELDS, Refused, store
+from .posting import FIX_FIELDS, NewComment, Refused, store
 
 bp = Blueprint("comments", __name__)
 
@@ -56,7 +56,7 @@ def permalink(slug: str, comment_id: int):
     return redirect(comment_location(article, comment))
 
 
-def comment_location(article: Article, comment: Comment) -> str:
+def comment_location(article: Article, comment: Comment | NewComment) -> str:
     previous_id, on_first_page = queries.comment_before(
         comment, current_app.config["COMMENTS_PER_PAGE"]
     )
@@ -124,7 +124,7 @@ def create(slug: str):
     return answer_created(article, comment, comment_count)
 
 
-def answer_created(article: Article, comment: Comment, comment_count: int):
+def answer_created(article: Article, comment: NewComment, comment_count: int):
     if comment.status == CommentStatus.SPAM:
         return refuse_quietly(article)
     if is_htmx():
