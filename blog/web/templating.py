@@ -24,17 +24,16 @@ def register(app: Flask) -> None:
     app.jinja_env.tests["web_address"] = is_web_address
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.globals["asset_url"] = asset_url
+    # Settings read once: a context processor would run for every template rendered.
+    app.jinja_env.globals["site_name"] = app.config["SITE_NAME"]
+    app.jinja_env.globals["site_publisher"] = app.config["SITE_PUBLISHER"]
+    app.jinja_env.globals["site_tagline"] = app.config["SITE_TAGLINE"]
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
     @app.context_processor
-    def site_globals() -> dict:
-        return {
-            "site_name": current_app.config["SITE_NAME"],
-            "site_publisher": current_app.config["SITE_PUBLISHER"],
-            "site_tagline": current_app.config["SITE_TAGLINE"],
-            "show_cookie_notice": not dismissed(request.cookies),
-        }
+    def reader_state() -> dict:
+        return {"show_cookie_notice": not dismissed(request.cookies)}
 
 
 def first_invalid_field(form) -> str | None:
