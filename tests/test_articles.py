@@ -249,3 +249,23 @@ def test_a_bad_home_page_cursor_is_a_404(app, client, query):
     assert response.status_code == 404
     assert "A Quiet Article" not in response.get_data(as_text=True)
     assert client.get("/?before=9223372036854775807").status_code == 200  # the largest id
+
+
+def test_dates_are_shown_in_the_sites_time_zone(tmp_path):
+    from blog import create_app
+
+    app = create_app(
+        {
+            "SECRET_KEY": "k",
+            "SITE_URL": "http://localhost",
+            "TIMEZONE": "America/New_York",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tz.sqlite3'}",
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        article = make_article(published_at=datetime(2007, 12, 12, 13, 16))
+        add_comments(article, 1, start=datetime(2007, 12, 12, 13, 16))
+    html = app.test_client().get("/articles/a-quiet-article").get_data(as_text=True)
+    assert "December 12th, 2007 at 8:16 AM" in html  # 13:16 UTC is 8:16 in New York
+    assert 'datetime="2007-12-12T08:16:00-05:00"' in html

@@ -12,14 +12,15 @@ from . import dates
 from .cookies import dismissed
 
 
-def _local(moment: datetime) -> datetime:
-    return dates.localize(moment, current_app.config["TIMEZONE"])
-
-
 def register(app: Flask) -> None:
-    app.jinja_env.filters["long_date"] = lambda m: dates.long_date(_local(m))
-    app.jinja_env.filters["short_date"] = lambda m: dates.short_date(_local(m))
-    app.jinja_env.filters["iso"] = lambda m: _local(m).isoformat()
+    zone = app.config["TIMEZONE"]  # read once: a page of comments formats a hundred dates
+
+    def local(moment: datetime) -> datetime:
+        return dates.localize(moment, zone)
+
+    app.jinja_env.filters["long_date"] = lambda m: dates.long_date(local(m))
+    app.jinja_env.filters["short_date"] = lambda m: dates.short_date(local(m))
+    app.jinja_env.filters["iso"] = lambda m: local(m).isoformat()
     app.jinja_env.filters["first_invalid_field"] = first_invalid_field
     app.jinja_env.tests["web_address"] = is_web_address
     app.jinja_env.globals["absolute_url"] = absolute_url
