@@ -105,9 +105,9 @@ EXPECTED = {
     "article": 1,  # the version lookup; the page itself is cached for that version
     "comment page": 2,  # the version lookup and the page of comments
     "later comment page": 2,
-    # version lookup, word lists, approved before?, flood counter, insert (a held
+    # version lookup, word lists and "approved before?" in one, flood counter, insert (a held
     # comment: a published one also updates the article's count)
-    "post": 5,
+    "post": 4,
 }
 
 

@@ -5,7 +5,7 @@ import re
 import time
 
 from flask import current_app, request
-from sqlalchemy import String, bindparam, exists, select
+from sqlalchemy import String, bindparam, exists, literal, select, union_all
 
 from ..models import Comment, CommentStatus, WordRule
 from ..signing import sign, unsign
@@ -60,17 +60,23 @@ def fingerprint(email: str, body: str) -> str:
     return hashlib.sha256(f"{email.lower()}\n{body}".encode()).hexdigest()
 
 
-def _word_lists(link: Link) -> dict[str, list[str]]:
-    """The hold and block words: from the settings and the admin's list (one query)."""
+def _rules_and_history(email: str, link: Link) -> tuple[dict[str, list[str]], bool]:
+    """The hold and block words (the settings' and the admin's), and whether this email
+    has had a comment published before: one query."""
     lists: dict[str, list[str]] = {"hold": [], "block": []}
     for kind, setting in (("hold", "COMMENT_MODERATION_WORDS"), ("block", "COMMENT_BLOCK_WORDS")):
         configured = current_app.config.get(setting) or []
         if isinstance(configured, str):  # from an environment variable: comma separated
             configured = configured.split(",")
         lists[kind].extend(configured)
-    for kind, word in _WORD_RULES.all(link):
-        lists.setdefault(kind, []).append(word)
-    return {k: [w.strip().lower() for w in v if w and w.strip()] for k, v in lists.items()}
+    approved_before = False
+    for kind, word in _RULES_AND_HISTORY.all(link, email_key=email.lower()):
+        if kind == APPROVED_BEFORE:
+            approved_before = True
+        else:
+            lists.setdefault(kind, []).append(word)
+    words = {k: [w.strip().lower() for w in v if w and w.strip()] for k, v in lists.items()}
+    return words, approved_before
 
 
 def _mentions(words: list[str], text: str) -> bool:
@@ -84,7 +90,7 @@ def decide_status(
     in the session)."""
     link = link or in_session()
     text = "\n".join([name, email, website or "", body]).lower()
-    words = _word_lists(link)
+    words, approved_before = _rules_and_history(email, link)
     if _mentions(words["block"], text):
         return CommentStatus.SPAM
     if len(_LINK.findall(body)) > current_app.config["COMMENT_MAX_LINKS"]:
@@ -94,22 +100,21 @@ def decide_status(
     mode = current_app.config["COMMENT_MODERATION"]
     if mode == "all":
         return CommentStatus.PENDING
-    if mode == "first-time" and not _approved_before(email, link):
+    if mode == "first-time" and not approved_before:
         return CommentStatus.PENDING
     return CommentStatus.PUBLISHED
 
 
-def _approved_before(email: str, link: Link) -> bool:
-    return bool(_APPROVED_BEFORE.first(link, email_key=email.lower())[0])
-
-
-# Every post runs these.
-_WORD_RULES = Prepared(select(WordRule.kind, WordRule.word))
-_APPROVED_BEFORE = Prepared(
-    select(
-        exists().where(
-            Comment.email_key == bindparam("email_key", type_=String()),
-            Comment.status == CommentStatus.PUBLISHED,
-        )
+# Every post runs this: the word rules, and one more row when the email was approved before.
+APPROVED_BEFORE = "approved"
+_RULES_AND_HISTORY = Prepared(
+    union_all(
+        select(WordRule.kind, WordRule.word),
+        select(literal(APPROVED_BEFORE), literal("")).where(
+            exists().where(
+                Comment.email_key == bindparam("email_key", type_=String()),
+                Comment.status == CommentStatus.PUBLISHED,
+            )
+        ),
     )
 )
