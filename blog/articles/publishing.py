@@ -8,7 +8,7 @@ import frontmatter
 import yaml
 
 from ..models import Article
-from ..web.text import clean_line
+from ..web.text import clean_line, clean_text
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REQUIRED = ("title", "slug", "author", "date")
@@ -77,5 +77,5 @@ def article_from_file(path: Path) -> Article:
         published_at=published,
         is_published=True,
     )
-    article.set_body(post.content)
+    article.set_body(clean_text(post.content))  # no control characters (PostgreSQL refuses NUL)
     return article

@@ -5,8 +5,10 @@ import re
 from flask import abort, request
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**63 - 1  # the largest id SQLite and PostgreSQL's bigint hold
-_DIGITS = re.compile(r"[0-9]{1,19}")
+# Ids are INTEGER columns: 64 bits in SQLite but 32 in PostgreSQL, so the smaller bound is
+# the one every database holds (a larger value there is an error, not "no such row").
+MAX_ID = 2**31 - 1
+_DIGITS = re.compile(r"[0-9]{1,10}")
 
 
 class IdConverter(IntegerConverter):
