@@ -23,8 +23,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/flask --app app init-db
 	$(BIN)/flask --app app seed-demo --if-empty
-	FLASK_SITE_URL=$${FLASK_SITE_URL:-http://$(HOST):$(PORT)} \
-	FLASK_TRUSTED_HOSTS=$${FLASK_TRUSTED_HOSTS:-localhost} \
+	@# Unless the site's address is configured (environment or instance/config.py), it is
+	@# where this server listens, also as localhost.
+	@if [ -z "$${FLASK_SITE_URL:-}" ] && ! grep -qs '^SITE_URL' instance/config.py; then \
+	  export FLASK_SITE_URL=http://$(HOST):$(PORT) FLASK_TRUSTED_HOSTS=localhost \
+	    FLASK_TRUSTED_ORIGINS=http://localhost:$(PORT); \
+	fi; \
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
 ## serve: the same, under gunicorn (production server)

@@ -278,3 +278,29 @@ def test_a_cookie_that_is_not_utf8_is_ignored(app, thread, path):
     assert response.status_code == 200
     assert "Content-Security-Policy" in response.headers
     assert 'id="cookie-notice"' not in response.get_data(as_text=True)  # the readable one
+
+
+def test_the_early_lookup_keeps_one_connection_per_concurrent_request(app, thread):
+    """A threaded server (flask run) starts a thread per request: connections are reused
+    across threads, never one kept per thread."""
+    import threading
+
+    from blog.speed.pages import EarlyAnswers
+
+    early = app.wsgi_app
+    while not isinstance(early, EarlyAnswers):
+        early = early.wsgi_app
+    app.test_client().get(ARTICLE)  # cached, so the early path answers from now on
+    statuses = []
+
+    def read():
+        statuses.append(app.test_client().get(ARTICLE).status_code)
+
+    for _ in range(30):
+        threads = [threading.Thread(target=read) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert statuses == [200] * 120
+    assert 1 <= early.idle.qsize() <= 4, "connections were not reused"

@@ -14,7 +14,6 @@ from ..web.params import optional_id
 from . import queries
 
 bp = Blueprint("articles", __name__)
-NO_SUCH_PAGE = "There are no comments after that one here. It may have been removed."
 NO_SUCH_ARTICLE = "We could not find that article. It may have moved or been removed."
 
 
@@ -65,8 +64,6 @@ def render_article(
             comment_form.started.data = stamp
         size = current_app.config["COMMENTS_PER_PAGE"]
         comments, next_after = comment_queries.comment_page(article.id, after, size, held)
-        if after and not comments:
-            abort(404, description=NO_SUCH_PAGE)
         return render_template(
             "articles/show.html",
             article=article,

@@ -13,8 +13,9 @@ def comment_page(
     """Oldest first after the comment `after_id`; returns the page and the next key.
 
     `own_ids` are held comments this reader posted: they see them, nobody else does. The
-    comment `after_id` must be one this list shows; any other gives an empty page (so that
-    no held, spam or other article's comment can be probed for).
+    comment `after_id` only marks a place in time, so it may since have been held, marked
+    spam or deleted (a deleted one marks no place: the page is empty); it must belong to
+    this article.
     """
     visible = Comment.status == CommentStatus.PUBLISHED
     if own_ids:
@@ -24,7 +25,7 @@ def comment_page(
     stmt = select(Comment).where(Comment.article_id == article_id, visible)
     if after_id:
         anchor = select(Comment.created_at).where(
-            Comment.id == after_id, Comment.article_id == article_id, visible
+            Comment.id == after_id, Comment.article_id == article_id
         )
         stmt = stmt.where(
             beyond(

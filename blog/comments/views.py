@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from markupsafe import Markup
 
-from ..articles.views import NO_SUCH_PAGE, article_or_404, render_article
+from ..articles.views import article_or_404, render_article
 from ..extensions import db
 from ..models import Article, Comment, CommentStatus
 from ..speed import pages
@@ -34,8 +34,6 @@ def page(slug: str):
     def render() -> str:
         size = current_app.config["COMMENTS_PER_PAGE"]
         comments, next_after = queries.comment_page(article.id, after, size, held)
-        if after and not comments:
-            abort(404, description=NO_SUCH_PAGE)
         return render_template(
             "comments/_page.html", article=article, comments=comments, next_after=next_after
         )

@@ -13,9 +13,9 @@ on to Flask, whose views call `shared_page` with the same key.
 """
 
 import hashlib
+import queue
 import re
 import secrets
-import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
@@ -75,7 +75,7 @@ def page_key(environ, cookies, shown) -> tuple:
     )
 
 
-_etags = LRU(4096)
+_etags = LRU(1 << 20)  # bytes of the addresses in the keys, roughly
 
 
 def _etag(salt: str, key: tuple) -> str:
@@ -83,7 +83,7 @@ def _etag(salt: str, key: tuple) -> str:
     if etag is None:
         digest = hashlib.blake2b(repr((salt, key)).encode(), digest_size=12).hexdigest()
         etag = f'W/"{digest}"'
-        _etags.put((salt, key), etag)
+        _etags.put((salt, key), etag, 100 + len(key[1]) + len(key[2]))
     return etag
 
 
@@ -133,21 +133,23 @@ class EarlyAnswers:
     def __init__(self, wsgi_app, app: Flask, stamp: Callable[[str, int], str]):
         self.wsgi_app, self.app, self.stamp = wsgi_app, app, stamp
         self.cache = app.extensions["shared_pages"]
-        self.local = threading.local()
+        self.idle: queue.SimpleQueue[Link] = queue.SimpleQueue()
 
     def lookup(self, slug: str) -> Version | None:
-        """The version, on a connection this thread keeps for it (a trip to the pool costs
-        more than the query). It reads in autocommit mode, so it never holds a transaction
-        open; after any error it is dropped, and Flask answers instead."""
-        link = getattr(self.local, "link", None)
-        if link is None:
-            link = self.local.link = own_connection(self.app)
+        """The version, on one of the connections kept for it (a trip to SQLAlchemy's pool
+        costs more than the query): as many as requests ever ran at once here. They read
+        in autocommit mode, so none holds a transaction open; after an error the one used
+        is closed, and Flask answers instead."""
+        try:
+            link = self.idle.get_nowait()
+        except queue.Empty:
+            link = own_connection(self.app)
         try:
             found = _VERSION.first(link, slug=slug)
         except Exception:
-            self.local.link = None
             link.connection.close()
             raise
+        self.idle.put(link)
         return Version(*found) if found else None
 
     def __call__(self, environ, start_response):
