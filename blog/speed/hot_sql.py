@@ -79,16 +79,6 @@ def in_session() -> Link:
     return Link(db.session.connection().connection, db.engine.dialect)
 
 
-@contextmanager
-def borrowed(engine: Engine) -> Iterator[Link]:
-    """A connection from the engine's pool for one read, given back at once."""
-    connection = engine.raw_connection()
-    try:
-        yield Link(connection, engine.dialect)
-    finally:
-        connection.close()
-
-
 def for_request() -> Link:
     """A connection borrowed for the rest of this request, so that its reads and writes
     share one trip to the pool; given back when the request ends (see give_back)."""

@@ -75,16 +75,9 @@ def page_key(environ, cookies, shown) -> tuple:
     )
 
 
-_etags = LRU(1 << 20)  # bytes of the addresses in the keys, roughly
-
-
 def _etag(salt: str, key: tuple) -> str:
-    etag = _etags.get((salt, key))
-    if etag is None:
-        digest = hashlib.blake2b(repr((salt, key)).encode(), digest_size=12).hexdigest()
-        etag = f'W/"{digest}"'
-        _etags.put((salt, key), etag, 100 + len(key[1]) + len(key[2]))
-    return etag
+    digest = hashlib.blake2b(repr((salt, key)).encode(), digest_size=12).hexdigest()
+    return f'W/"{digest}"'
 
 
 def _is_current(environ, etag: str) -> bool:
