@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .web.origin import origin_of, trusted_origins
+from .web.origin import origin_of
 
 DEFAULTS = {
     # The site's own address: every absolute URL is built from it, never from a request.
@@ -113,5 +113,5 @@ def derive(config, template_folder: Path, static_folder: Path) -> None:
     config["TRUSTED_HOSTS"] = [h.lower().encode("idna").decode("ascii") for h in hosts]
     config["SCRIPT_ROOT"] = site.path.rstrip("/")
     config["SITE_ORIGIN"] = origin_of(config["SITE_URL"])
-    config["TRUSTED_ORIGIN_SET"] = trusted_origins(config)
+    config["TRUSTED_ORIGIN_SET"] = frozenset(map(origin_of, as_list(config["TRUSTED_ORIGINS"])))
     config["PAGE_SALT"] = page_salt(config, template_folder, static_folder)

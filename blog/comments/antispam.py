@@ -8,6 +8,7 @@ from flask import current_app, request
 from sqlalchemy import String, bindparam, exists, literal, select, union_all
 
 from ..models import Comment, CommentStatus, WordRule
+from ..settings import as_list
 from ..signing import sign, unsign
 from ..speed.hot_sql import Link, Prepared, in_session
 
@@ -65,10 +66,7 @@ def _rules_and_history(email: str, link: Link) -> tuple[dict[str, list[str]], bo
     has had a comment published before: one query."""
     lists: dict[str, list[str]] = {"hold": [], "block": []}
     for kind, setting in (("hold", "COMMENT_MODERATION_WORDS"), ("block", "COMMENT_BLOCK_WORDS")):
-        configured = current_app.config.get(setting) or []
-        if isinstance(configured, str):  # from an environment variable: comma separated
-            configured = configured.split(",")
-        lists[kind].extend(configured)
+        lists[kind].extend(as_list(current_app.config.get(setting)))
     approved_before = False
     for kind, word in _RULES_AND_HISTORY.all(link, email_key=email.lower()):
         if kind == APPROVED_BEFORE:

@@ -53,14 +53,6 @@ def allowed(
     return origin is None or origin == site or origin in trusted
 
 
-def trusted_origins(config) -> frozenset[str]:
-    """The configured extra origins, as browsers write them."""
-    extra = config.get("TRUSTED_ORIGINS") or []
-    if isinstance(extra, str):
-        extra = extra.split(",")
-    return frozenset(origin_of(o) for o in extra if o.strip())
-
-
 def refuse_cross_origin() -> None:
     """Before every request: stop an unsafe one sent from another site's page."""
     config = current_app.config
