@@ -66,12 +66,13 @@ def store(article: Article, form: CommentForm) -> tuple[NewComment, int]:
     """
     ip_hash = throttle.client_fingerprint()
     flood_seconds = current_app.config["COMMENT_FLOOD_SECONDS"]
+    link = hot_sql.for_request()
+    # The reads come before the transaction. SQLite's driver begins it at the first write,
+    # so the write lock is held only for the three writes, and is never an upgrade from a
+    # read (which fails at once instead of waiting).
+    comment = new_comment(article, form, ip_hash, link)
     try:
-        with hot_sql.transaction(hot_sql.for_request()) as link:
-            # The reads come before the first write. SQLite's driver begins the transaction
-            # at the first write, so the write lock is held only for the three writes, and
-            # is never an upgrade from a read (which fails at once instead of waiting).
-            comment = new_comment(article, form, ip_hash, link)
+        with hot_sql.transaction(link):
             if throttle.hit(f"post:{ip_hash}", flood_seconds, link) > 1:
                 raise Refused(429, TOO_QUICK)
             (comment.id,) = _INSERT.first(

@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from typing import Any, NamedTuple
 
-from flask import g
+from flask import current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 
+from ..database import write_turns
 from ..extensions import db
 
 
@@ -96,13 +97,18 @@ def give_back(_error: BaseException | None = None) -> None:
 
 @contextmanager
 def transaction(link: Link) -> Iterator[Link]:
-    """Commit what the block writes on `link` if it ends normally, else roll it back."""
-    try:
-        yield link
-        link.connection.commit()
-    except BaseException:
-        link.connection.rollback()
-        raise
+    """Commit what the block writes on `link` if it ends normally, else roll it back;
+    in this process's turn among the database's writers (see database.WriteTurns)."""
+    turns = current_app.extensions.get("write_turns")
+    if turns is None:
+        turns = current_app.extensions["write_turns"] = write_turns(db.engine)
+    with turns.turn(link.connection):
+        try:
+            yield link
+            link.connection.commit()
+        except BaseException:
+            link.connection.rollback()
+            raise
 
 
 def integrity_error(engine: Engine) -> type[Exception]:
