@@ -111,5 +111,3 @@ _INSERT = hot_sql.Prepared(
     .values({column: bindparam(f"new_{column.key}", type_=column.type) for column in _INSERTED})
     .returning(Comment.__table__.c.id)
 )
-
-
