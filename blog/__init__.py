@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import cli, database, settings, speed
+from .admin import auth as admin_auth
 from .admin import views as admin_views
 from .articles import views as article_views
 from .comments import views as comment_views
@@ -51,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.teardown_appcontext(hot_sql.give_back)
     csrf.init_app(app)  # the admin's token checks; the public forms are exempt below
     app.session_interface = sessions.SessionsForThoseWhoHaveOne()
+    admin_auth.init_app(app)
 
     app.url_map.converters["id"] = params.IdConverter
     app.register_blueprint(article_views.bp)

@@ -6,9 +6,9 @@ from pathlib import Path
 import click
 from flask import Flask
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from . import demo
+from .admin import auth
 from .articles.publishing import ImportProblem, article_from_file
 from .articles.revisions import record_change
 from .extensions import db
@@ -119,6 +119,8 @@ def register_admin_commands(app: Flask) -> None:
         if user is None:
             user = AdminUser(username=username, password_hash="")
             db.session.add(user)
-        user.password_hash = generate_password_hash(password, method="scrypt")
+        else:
+            auth.end_every_session(user.id)  # a new password signs out every device
+        user.password_hash = auth.hash_password(password)
         db.session.commit()
         click.echo(f"Admin '{username}' can now sign in at /admin/login.")

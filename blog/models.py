@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
+from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -138,7 +139,13 @@ class WordRule(db.Model):
     word: Mapped[str] = mapped_column(String(100))
 
 
-class AdminUser(db.Model):
+class AdminUser(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    # One more each time the admin signs out or gets a new password: sessions that name
+    # an older one are over (see admin/auth.py).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    def get_id(self) -> str:
+        return f"{self.id}-{self.session_version}"

@@ -7,21 +7,21 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
+from flask_login import current_user
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
-from werkzeug.security import check_password_hash
 
 from ..extensions import db
 from ..keyset import beyond
-from ..models import AdminUser, Comment, CommentStatus, WordRule
+from ..models import Comment, CommentStatus, WordRule
 from ..web import throttle
 from ..web.htmx import is_htmx
 from ..web.params import optional_id, parse_id
 from ..web.redirects import safe_next
-from . import moderation
+from . import auth, moderation
+from .auth import login_manager
 from .forms import ActionForm, LoginForm, WordListForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -29,19 +29,12 @@ QUEUES = {"pending": CommentStatus.PENDING, "spam": CommentStatus.SPAM}
 QUEUE_PAGE = 50
 
 
-def current_admin() -> AdminUser | None:
-    admin_id = session.get("admin_id")
-    return db.session.get(AdminUser, admin_id) if admin_id else None
-
-
 @bp.before_request
 def require_login():
     """Every admin page but the sign-in page needs a signed-in owner."""
-    if request.endpoint in ("admin.login",) or current_admin() is not None:
+    if request.endpoint in ("admin.login", "admin.home") or current_user.is_authenticated:
         return None
-    if is_htmx():
-        return "Please sign in again.", 401
-    return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+    return login_manager.unauthorized()
 
 
 bp.add_app_template_filter(moderation.actions_for, "moderation_actions")
@@ -56,34 +49,46 @@ def never_stored(response):
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Sign in, with failed attempts limited per client."""
+    """Sign in. Every attempt is counted before its password is checked, so a burst of
+    parallel tries gets no more checks than the limit."""
     form = LoginForm()
     key = f"login:{throttle.client_fingerprint()}"
     window = current_app.config["LOGIN_WINDOW_SECONDS"]
-    if throttle.count(key, window) >= current_app.config["LOGIN_MAX_FAILURES"]:
+    allowed = current_app.config["LOGIN_MAX_FAILURES"]
+    if request.method == "POST" and form.validate():
+        attempts = throttle.hit(key, window)
+        db.session.commit()
+    else:
+        attempts = throttle.count(key, window)
+    if attempts > allowed or (request.method == "GET" and attempts >= allowed):
         message = "Too many failed sign-in attempts. Please wait 15 minutes and try again."
         return render_template("admin/login.html", form=form, message=message), 429
-    if not form.validate_on_submit():
+    if request.method == "GET" or form.errors:
         return render_template("admin/login.html", form=form), 422 if form.errors else 200
-    user = db.session.scalar(select(AdminUser).where(AdminUser.username == form.username.data))
-    if user is None or not check_password_hash(user.password_hash, form.password.data):
-        throttle.hit(key, window)
-        db.session.commit()
+    admin = auth.find_admin(form.username.data, form.password.data)
+    if admin is None:
         message = "That username and password do not match."
         return render_template("admin/login.html", form=form, message=message), 401
     throttle.reset(key)
     db.session.commit()
-    session.clear()  # a fresh session on sign-in
-    session["admin_id"] = user.id
+    auth.sign_in(admin)
     target = request.args.get("next")
     return redirect(safe_next(target) if target else url_for("admin.queue"), 303)
 
 
 @bp.post("/logout")
 def logout():
-    """Sign out."""
-    session.clear()
+    """Sign out, here and on every other device."""
+    auth.sign_out(current_user)
+    db.session.commit()
     return redirect(url_for("articles.index"), 303)
+
+
+@bp.get("")
+def home():
+    """/admin to /admin/ with a relative Location: werkzeug's own slash redirect would name
+    the host the request gave."""
+    return redirect(url_for("admin.queue"), 308)
 
 
 @bp.get("/")
@@ -141,9 +146,11 @@ def act(comment_id: int, action: str):
 def bulk():
     """The same actions for every ticked comment."""
     action = request.form.get("action", "")
-    ids = [i for i in map(parse_id, request.form.getlist("ids")) if i is not None]
+    ids = list(map(parse_id, request.form.getlist("ids")))
     if action not in moderation.ACTIONS:
         abort(400, description="Choose Approve, Spam or Delete.")
+    if None in ids:
+        abort(400, description="Some of the ticked comments are not ones this site has.")
     moderation.apply(action, ids)
     db.session.commit()
     return back_to_queue()
