@@ -37,7 +37,7 @@ def test_first_time_holds_new_emails_and_trusts_approved_ones(app, client):
     with app.app_context():
         add_comments(make_article(), 1)
     post(client, email="newcomer@example.com")
-    post(client, email="Reader1@Example.com", body="I have been here before.")
+    post(client, name="Reader 1", email="Reader1@Example.com", body="I have been here before.")
     assert statuses(app) == ["published", "pending", "published"]
 
 

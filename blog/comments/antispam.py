@@ -7,7 +7,7 @@ import time
 from flask import current_app, request
 from sqlalchemy import String, bindparam, exists, literal, select, union_all
 
-from ..models import Comment, CommentStatus, WordRule
+from ..models import Comment, CommentStatus, WordRule, email_key
 from ..settings import as_list
 from ..signing import sign, unsign
 from ..speed.hot_sql import Link, Prepared, in_session
@@ -61,14 +61,14 @@ def fingerprint(email: str, body: str) -> str:
     return hashlib.sha256(f"{email.lower()}\n{body}".encode()).hexdigest()
 
 
-def _rules_and_history(email: str, link: Link) -> tuple[dict[str, list[str]], bool]:
-    """The hold and block words (the settings' and the admin's), and whether this email
-    has had a comment published before: one query."""
+def _rules_and_history(name: str, email: str, link: Link) -> tuple[dict[str, list[str]], bool]:
+    """The hold and block words (the settings' and the admin's), and whether a comment
+    with this name and email was published before: one query."""
     lists: dict[str, list[str]] = {"hold": [], "block": []}
     for kind, setting in (("hold", "COMMENT_MODERATION_WORDS"), ("block", "COMMENT_BLOCK_WORDS")):
         lists[kind].extend(as_list(current_app.config.get(setting)))
     approved_before = False
-    for kind, word in _RULES_AND_HISTORY.all(link, email_key=email.lower()):
+    for kind, word in _RULES_AND_HISTORY.all(link, email_key=email_key(email), name=name):
         if kind == APPROVED_BEFORE:
             approved_before = True
         else:
@@ -88,7 +88,7 @@ def decide_status(
     in the session)."""
     link = link or in_session()
     text = "\n".join([name, email, website or "", body]).lower()
-    words, approved_before = _rules_and_history(email, link)
+    words, approved_before = _rules_and_history(name, email, link)
     if _mentions(words["block"], text):
         return CommentStatus.SPAM
     if len(_LINK.findall(body)) > current_app.config["COMMENT_MAX_LINKS"]:
@@ -103,7 +103,8 @@ def decide_status(
     return CommentStatus.PUBLISHED
 
 
-# Every post runs this: the word rules, and one more row when the email was approved before.
+# Every post runs this: the word rules, and one more row when the same name and email were
+# approved before. Like WordPress: knowing a regular's address is not enough to skip the queue.
 APPROVED_BEFORE = "approved"
 _RULES_AND_HISTORY = Prepared(
     union_all(
@@ -112,6 +113,7 @@ _RULES_AND_HISTORY = Prepared(
             exists().where(
                 Comment.email_key == bindparam("email_key", type_=String()),
                 Comment.status == CommentStatus.PUBLISHED,
+                Comment.author_name == bindparam("name", type_=String()),
             )
         ),
     )

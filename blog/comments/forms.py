@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..web.text import clean_line, clean_text
+from ..web.text import clean_line, clean_text, has_letter_or_digit, has_visible_text
 from .antispam import FORM_MAX_AGE, form_age, form_started_token
 
 
@@ -19,6 +19,16 @@ def web_address(_form, field) -> None:
     parts = urlsplit(field.data)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise ValidationError("Enter a web address starting with http:// or https://.")
+
+
+def shows(test, message: str):
+    """A validator: the field, when filled in, must show something by `test`."""
+
+    def check(_form, field) -> None:
+        if field.data and not test(field.data):
+            raise ValidationError(message)
+
+    return check
 
 
 class CommentForm(FlaskForm):
@@ -40,6 +50,7 @@ class CommentForm(FlaskForm):
         validators=[
             DataRequired("Please enter your name."),
             Length(max=80, message="Your name can be at most 80 characters."),
+            shows(has_letter_or_digit, "Your name needs at least one letter or digit."),
         ],
         render_kw={"autocomplete": "name", "maxlength": 80},
     )
@@ -69,6 +80,7 @@ class CommentForm(FlaskForm):
         validators=[
             DataRequired("Please write a comment."),
             Length(min=2, max=5000, message="Your comment must be between 2 and 5,000 characters."),
+            shows(has_visible_text, "Please write a comment: this one shows no text."),
         ],
         render_kw={"rows": 7, "maxlength": 5000},
     )
