@@ -1,4 +1,5 @@
-"""Per-connection settings for SQLite: WAL, foreign keys and a busy timeout."""
+"""SQLite: per-connection settings (WAL, foreign keys, a busy timeout), writers taking
+turns, and no writes once the file is made read-only."""
 
 import fcntl
 import os
@@ -8,6 +9,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 _configured = False
 
@@ -16,11 +18,11 @@ def _on_connect(dbapi_connection, _record) -> None:
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return  # PostgreSQL needs none of this
     cursor = dbapi_connection.cursor()
-    # WAL lets readers run while one writer commits; the timeout makes writers queue
-    # instead of failing with "database is locked".
+    # WAL lets readers run while one writer commits. (The busy timeout, which makes
+    # writers queue instead of failing with "database is locked", is the driver's
+    # `timeout`: the DATABASE_BUSY_SECONDS setting.)
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     # Copy the log back into the database every ~40 MB rather than every 4 MB: pages that
     # every post touches (the article's row, the ends of the comment indexes) are copied
@@ -31,10 +33,11 @@ def _on_connect(dbapi_connection, _record) -> None:
 
 
 def configure_engine_events() -> None:
-    """Install the connect hook once per process, for every engine."""
+    """Install the connect and commit hooks once per process, for every engine."""
     global _configured
     if not _configured:
         event.listen(Engine, "connect", _on_connect)
+        event.listen(Session, "before_commit", _refuse_read_only_commit)
         _configured = True
 
 
@@ -54,6 +57,7 @@ class WriteTurns:
     CHECKPOINT_EVERY = 200  # writes by one process: a few thousand log pages at most
 
     def __init__(self, database_path: str | None):
+        self.database = database_path
         self.path = f"{database_path}-writers.lock" if database_path else None
         self._fd: int | None = None
         self._pid = 0
@@ -65,6 +69,7 @@ class WriteTurns:
         if self.path is None:  # PostgreSQL, or SQLite in memory: nothing to share
             yield
             return
+        refuse_if_read_only(self.database)
         if self._pid != os.getpid():  # a forked worker needs its own open file
             self._fd, self._pid = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
         fcntl.flock(self._fd, fcntl.LOCK_EX)
@@ -77,7 +82,30 @@ class WriteTurns:
             connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
 
 
-def write_turns(engine: Engine) -> WriteTurns:
+def sqlite_file(engine: Engine) -> str | None:
+    """The path of the engine's SQLite database file, if it has one."""
     url = engine.url
     on_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
-    return WriteTurns(url.database if on_file else None)
+    return url.database if on_file else None
+
+
+def write_turns(engine: Engine) -> WriteTurns:
+    return WriteTurns(sqlite_file(engine))
+
+
+def refuse_if_read_only(database: str) -> None:
+    """Stop writing once the owner makes the database file read-only (for a copy or a
+    move). SQLite looks at the file's permissions only when it opens it, so connections
+    already open would go on writing; and root may write to any file."""
+    try:
+        writable = os.stat(database).st_mode & 0o222
+    except OSError as error:  # moved or removed under us
+        raise sqlite3.OperationalError(f"unable to open database file: {error}") from None
+    if not writable:
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+
+def _refuse_read_only_commit(session: Session) -> None:
+    database = sqlite_file(session.get_bind())
+    if database:
+        refuse_if_read_only(database)

@@ -42,6 +42,10 @@ DEFAULTS = {
     "OWN_COMMENTS_COOKIE": "my_comments",
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_WINDOW_SECONDS": 15 * 60,
+    # How long a write waits for another's lock (then: a 503 that asks to try again).
+    "DATABASE_BUSY_SECONDS": 5,
+    # A signed-in admin is signed out after this many hours without an admin request.
+    "ADMIN_SESSION_HOURS": 12,
     # Rendered public pages kept in each worker's memory (bounded, least recently used).
     "PAGE_CACHE_BYTES": 16 * 1024 * 1024,
     # Articles kept in each worker's memory between views (checked against the database).
@@ -103,6 +107,22 @@ def as_list(value) -> list[str]:
     return [item.strip() for item in value or [] if item and item.strip()]
 
 
+def engine_options(config) -> dict:
+    """How long a write waits for another's lock before giving up (and the request gets a
+    503 asking to retry): SQLite's busy timeout, PostgreSQL's lock_timeout."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    wait = float(config["DATABASE_BUSY_SECONDS"])
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        connect = {"timeout": wait}
+    elif uri.startswith("postgresql"):
+        connect = {"options": f"-c lock_timeout={int(wait * 1000)}"}
+    else:
+        return options
+    options["connect_args"] = {**connect, **options.get("connect_args", {})}
+    return options
+
+
 def derive(config, template_folder: Path, static_folder: Path) -> None:
     """Settings computed once from the others."""
     site = urlsplit(config["SITE_URL"])
@@ -115,3 +135,4 @@ def derive(config, template_folder: Path, static_folder: Path) -> None:
     config["SITE_ORIGIN"] = origin_of(config["SITE_URL"])
     config["TRUSTED_ORIGIN_SET"] = frozenset(map(origin_of, as_list(config["TRUSTED_ORIGINS"])))
     config["PAGE_SALT"] = page_salt(config, template_folder, static_folder)
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config)

@@ -7,6 +7,7 @@ from ..articles.views import article_or_404, render_article
 from ..extensions import db
 from ..models import Article, Comment, CommentStatus
 from ..speed import pages
+from ..web import errors
 from ..web.htmx import is_htmx
 from ..web.params import optional_id
 from . import antispam, own_comments, queries
@@ -15,6 +16,10 @@ from .posting import FIX_FIELDS, NewComment, Refused, store
 
 bp = Blueprint("comments", __name__)
 
+NOT_SAVED = (
+    "Your comment was not saved: the blog is busy for a moment. It is still here below;"
+    " please send it again in a few seconds."
+)
 THANKS = {
     CommentStatus.PUBLISHED: "Thank you, your comment has been posted.",
     CommentStatus.PENDING: "Thank you. Your comment is awaiting moderation.",
@@ -119,7 +124,24 @@ def create(slug: str):
         if refusal.body_error:
             form.body.errors.append(refusal.body_error)
         return render_form(article, form, refusal.status, refusal.message)
+    except errors.OUTAGES as error:
+        errors.log_outage(error)
+        return kept_for_later(article, form)
     return answer_created(article, comment, comment_count)
+
+
+def kept_for_later(article: Article, form: CommentForm):
+    """The database could not take the comment now: the form again, with what was typed,
+    and when to retry. If even the page cannot be read, the form alone."""
+    try:
+        response = current_app.make_response(render_form(article, form, 503, NOT_SAVED))
+    except errors.OUTAGES:
+        html = render_template(
+            "comments/retry.html", article=article, form=form, form_message=NOT_SAVED
+        )
+        response = current_app.make_response((html, 503))
+    response.headers["Retry-After"] = errors.RETRY_AFTER
+    return response
 
 
 def answer_created(article: Article, comment: NewComment, comment_count: int):

@@ -1,6 +1,8 @@
 """Security headers, trusted hosts, proxy awareness and request checks on every request."""
 
+import logging
 import re
+import sys
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, abort, request
@@ -9,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wsgi import get_host
 
 from . import origin
+from .errors import OUTAGES
 
 # Scripts only from our own origin: htmx is configured by a <meta> tag and needs no eval,
 # and there is no inline script or on* attribute anywhere.
@@ -44,6 +47,17 @@ HSTS = ("Strict-Transport-Security", "max-age=31536000")
 
 
 BAD_HOST = b"<!doctype html><title>Bad request</title><p>This site is not served at that address."
+# For what fails before Flask can render a page of the site (the database file unopenable).
+UNAVAILABLE = (
+    b"<!doctype html><title>Temporarily unavailable</title>"
+    b"<p>The blog is temporarily unavailable. Please try again in a moment."
+)
+FAILED = (
+    "500 Internal Server Error",
+    b"<!doctype html><title>Something went wrong</title>"
+    b"<p>Our mistake: the page could not be shown. Please try again.",
+)
+log = logging.getLogger(__name__)
 
 
 class SecurityHeaders:
@@ -72,7 +86,17 @@ class SecurityHeaders:
                 return [BAD_HOST]
             if host and len(self.checked_hosts) < 16:  # good ones are few; never grows
                 self.checked_hosts.add(host)
-        return self.wsgi_app(environ, start)
+        try:
+            return self.wsgi_app(environ, start)
+        except Exception as error:  # Flask answers its own; this is what escaped it
+            outage = isinstance(error, OUTAGES)
+            log.error("request failed outside Flask: %r", error, exc_info=not outage)
+            status, page = ("503 Service Unavailable", UNAVAILABLE) if outage else FAILED
+            headers = [("Content-Type", "text/html; charset=utf-8")]
+            if outage:
+                headers.append(("Retry-After", "5"))
+            start(status, headers, sys.exc_info())
+            return [page]
 
 
 def _readable(text: str) -> bool:
@@ -101,6 +125,10 @@ def reject_malformed_forms() -> None:
     if request.method != "POST" or request.mimetype not in _FORMS:
         return
     raw = request.get_data(cache=True)  # cached, so request.form still parses it
+    limit = request.max_content_length
+    streamed = request.content_length is None  # chunked: werkzeug cuts it at the limit
+    if streamed and limit is not None and len(raw) >= limit and _more_after(request):
+        abort(413)
     if raw.isascii() and not _HIGH_ESCAPE.search(raw):
         return  # only ASCII, even once %-escapes are undone: the common case, checked fast
     try:
@@ -110,6 +138,11 @@ def reject_malformed_forms() -> None:
             unquote_to_bytes(raw).decode("utf-8")  # every name and value, %-escapes undone
     except UnicodeDecodeError:
         abort(400, description="What you sent was not valid UTF-8 text. Please try again.")
+
+
+def _more_after(request) -> bool:
+    """Did the client send more than werkzeug let us read?"""
+    return bool(request.environ["wsgi.input"].read(1))
 
 
 def register(app: Flask) -> None:
