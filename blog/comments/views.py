@@ -1,6 +1,14 @@
 """Comments: paging through them, posting one, and permalinks."""
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    get_template_attribute,
+    redirect,
+    render_template,
+    url_for,
+)
 from markupsafe import Markup
 
 from ..articles.views import article_or_404, render_article
@@ -153,6 +161,10 @@ def answer_created(article: Article, comment: NewComment, comment_count: int):
                 "comments/_created.html",
                 article=article,
                 comment=comment,
+                # called from here: importing it in the template costs more than rendering
+                comment_html=get_template_attribute("comments/_comment.html", "comment_item")(
+                    comment, article
+                ),
                 comment_count=comment_count,
                 form_html=fresh_form(article),
                 status_message=THANKS[comment.status],
