@@ -11,14 +11,14 @@ from .admin import views as admin_views
 from .articles import views as article_views
 from .comments import views as comment_views
 from .comments.antispam import started_token
-from .extensions import csrf, db
+from .extensions import csrf, db, migrate
 from .speed import hot_sql
 from .web import cookies, errors, params, security, sessions, templating
 
 
 def _shipped(folder: str) -> str:
-    """templates/ and static/ sit beside the package in the source tree; a built wheel
-    carries them inside it."""
+    """templates/, static/ and migrations/ sit beside the package in the source tree; a
+    built wheel carries them inside it."""
     package = Path(__file__).resolve().parent
     inside = package / folder
     return str(inside if inside.is_dir() else package.parent / folder)
@@ -48,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     security.register(app)  # first, so its request checks run before CSRF reads the form
     db.init_app(app)
+    migrate.init_app(app, db, directory=_shipped("migrations"))
     database.configure_engine_events()
     app.teardown_appcontext(hot_sql.give_back)
     csrf.init_app(app)  # the admin's token checks; the public forms are exempt below

@@ -4,6 +4,8 @@ from datetime import datetime
 from pathlib import Path
 
 import click
+import flask_migrate
+from alembic.migration import MigrationContext
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -46,15 +48,18 @@ def register(app: Flask) -> None:
 
     @app.cli.command("init-db")
     def init_db() -> None:
-        """Create the database tables (safe to run again)."""
-        db.create_all()
-        click.echo("Database ready.")
+        """Create the database, or bring an existing one to the newest schema (safe to run
+        again; the same as `flask db upgrade`)."""
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            schema = MigrationContext.configure(connection).get_current_revision()
+        click.echo(f"Database ready (schema {schema}).")
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only when there are no articles yet.")
     def seed_demo(if_empty: bool) -> None:
         """Load the demo articles and comments."""
-        db.create_all()
+        flask_migrate.upgrade()
         if if_empty and db.session.scalar(select(func.count(Article.id))):
             click.echo("Articles exist already; demo content not loaded.")
             return
@@ -69,7 +74,7 @@ def register(app: Flask) -> None:
     @click.option("--replace", is_flag=True, help="Update the article with the same slug.")
     def import_article(path: Path, replace: bool) -> None:
         """Publish a Markdown file with front matter as an article."""
-        db.create_all()
+        flask_migrate.upgrade()
         try:
             article = article_from_file(path)
         except ImportProblem as problem:
@@ -109,7 +114,7 @@ def register_admin_commands(app: Flask) -> None:
     @click.password_option(help="Asked for twice when not given.")
     def create_admin(username: str, password: str) -> None:
         """Create an admin account, or set a new password for an existing one."""
-        db.create_all()
+        flask_migrate.upgrade()
         username = username.strip()
         if not username:
             raise click.ClickException("the username cannot be empty")

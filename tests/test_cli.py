@@ -14,7 +14,7 @@ def count(app, model) -> int:
 def test_init_db_is_idempotent(runner):
     assert runner.invoke(args=["init-db"]).exit_code == 0
     again = runner.invoke(args=["init-db"])
-    assert again.exit_code == 0 and "Database ready." in again.output
+    assert again.exit_code == 0 and "Database ready (schema 0002)." in again.output
 
 
 def test_seed_demo_loads_articles_with_comments_spanning_years(app, runner, client):

@@ -1,4 +1,5 @@
-"""A plain (not editable) install works: the wheel carries templates and static files."""
+"""A plain (not editable) install works: the wheel carries templates, static files and
+migrations."""
 
 import os
 import subprocess
@@ -10,14 +11,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 SMOKE = textwrap.dedent(
     """
+    import flask_migrate
     import blog
     from blog import create_app
-    from blog.extensions import db
 
     app = create_app({"SECRET_KEY": "k", "SITE_URL": "http://localhost",
-                      "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+                      "SQLALCHEMY_DATABASE_URI": "sqlite:///blog.sqlite3"})
     with app.app_context():
-        db.create_all()
+        flask_migrate.upgrade()  # the migrations travel in the wheel too
     client = app.test_client()
     home = client.get("/")
     style = client.get("/static/css/blog.css")

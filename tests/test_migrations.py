@@ -1,0 +1,251 @@
+"""Migrations: a database of the first release (17b639f) is adopted and upgraded in place
+with every row kept; the migrations and the models agree; each migration goes down again
+or says why it cannot. On SQLite, and on PostgreSQL in the second run."""
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+from support import TOKEN
+
+from blog.extensions import db
+
+FIRST_RELEASE_SQL = Path(__file__).parent / "fixtures" / "schema_17b639f.sqlite.sql"
+TABLES = ["article", "comment", "throttle", "word_rule", "admin_user"]
+HEAD = "0002"
+
+
+@pytest.fixture
+def empty(app):
+    """The test app with a database that has no tables at all."""
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def upgrade(app, revision="head") -> None:
+    with app.app_context():
+        flask_migrate.upgrade(revision=revision)
+
+
+def first_release_database(app) -> None:
+    """A database as the first release's init-db left it: its tables, no alembic_version.
+    On SQLite from the recorded DDL of that commit; elsewhere from the first migration."""
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            raw = db.engine.raw_connection()
+            try:
+                raw.executescript(FIRST_RELEASE_SQL.read_text())
+            finally:
+                raw.close()
+        else:
+            flask_migrate.upgrade(revision="0001")
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP TABLE alembic_version"))
+
+
+ROWS = {
+    "article": [
+        "INSERT INTO article VALUES (1, 'first-light', 'First Light', 'Ada Writer', '',"
+        " '# Hello', '<h1>Hello</h1>', 2007, 'Ada Writer', '2007-12-01 09:00:00',"
+        " '2007-12-02 10:00:00', true, 2, 7, '2007-12-02 10:00:00', 'Hello')",
+        "INSERT INTO article VALUES (2, 'draft-note', 'Draft Note', 'Ada Writer', 'Not yet',"
+        " 'Soon', '<p>Soon</p>', 2008, 'Ada Writer', '2008-01-01 09:00:00',"
+        " '2008-01-01 09:00:00', false, 0, 1, '2008-01-01 09:00:00', 'Not yet')",
+    ],
+    "comment": [
+        f"INSERT INTO comment VALUES ({n}, 1, '{name}', '{email}', {url}, '{body}',"
+        f" '<p>{body}</p>', '2007-12-12 08:16:00', '{status}', '{email.lower()}',"
+        f" {fingerprint}, {ip_hash})"
+        for n, name, email, url, body, status, fingerprint, ip_hash in [
+            (
+                1,
+                "Grace",
+                "Grace@Example.com",
+                "'https://grace.example/'",
+                "Lovely.",
+                "published",
+                "'f1'",
+                "'h1'",
+            ),
+            (
+                2,
+                "Zoë Ørsted",
+                "zoe@example.com",
+                "NULL",
+                "Ça va? 日本語.",
+                "published",
+                "'f2'",
+                "NULL",
+            ),
+            (3, "Held One", "held@example.com", "NULL", "Please check.", "pending", "'f3'", "'h3'"),
+            (
+                4,
+                "Spammer",
+                "spam@example.com",
+                "'http://spam.example/'",
+                "Buy now.",
+                "spam",
+                "NULL",
+                "'h4'",
+            ),
+        ]
+    ],  # fmt: skip
+    "throttle": [
+        "INSERT INTO throttle VALUES ('post:abc', '2007-12-12 08:16:00', 3)",
+        "INSERT INTO throttle VALUES ('login:def', '2007-12-12 08:17:00', 1)",
+    ],
+    "word_rule": [
+        "INSERT INTO word_rule VALUES (1, 'hold', 'refund')",
+        "INSERT INTO word_rule VALUES (2, 'block', 'casino')",
+    ],
+    "admin_user": [
+        "INSERT INTO admin_user VALUES (1, 'owner', :password_hash)",
+    ],
+}
+
+
+def add_rows_of_every_kind(app) -> None:
+    from blog.admin.auth import hash_password
+
+    with app.app_context(), db.engine.begin() as connection:
+        for statements in ROWS.values():
+            for statement in statements:
+                connection.execute(text(statement), {"password_hash": hash_password("x" * 12)})
+
+
+def every_row(app) -> dict[str, list[tuple]]:
+    with app.app_context(), db.engine.connect() as connection:
+        return {
+            table: [
+                tuple(normalized(v) for v in row)
+                for row in connection.execute(text(f"SELECT * FROM {table} ORDER BY 1"))
+            ]
+            for table in TABLES
+        }
+
+
+def normalized(value):
+    """SQLite hands back what was stored as text; PostgreSQL, typed values."""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def schema_differences(app) -> list:
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def test_a_first_release_database_is_upgraded_with_every_row(empty, runner):
+    first_release_database(empty)
+    add_rows_of_every_kind(empty)
+    before = every_row(empty)
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    after = every_row(empty)
+    for table in TABLES:
+        kept = [row[: len(before[table][0])] for row in after[table]]
+        assert kept == before[table], table
+    assert [row[-1] for row in after["admin_user"]] == [0]  # the new column, filled in
+    with empty.app_context(), db.engine.connect() as connection:
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    assert version == HEAD
+    assert schema_differences(empty) == []
+
+
+def test_the_upgraded_blog_works_as_before(empty, runner):
+    first_release_database(empty)
+    add_rows_of_every_kind(empty)
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    client = empty.test_client()
+    page = client.get("/articles/first-light").get_data(as_text=True)
+    assert "Lovely." in page and "Ça va? 日本語." in page
+    assert "Please check." not in page and "Buy now." not in page
+    assert client.get("/articles/draft-note").status_code == 404
+    token = TOKEN.search(client.get("/admin/login").get_data(as_text=True)).group(1)
+    signed_in = client.post(
+        "/admin/login", data={"csrf_token": token, "username": "owner", "password": "x" * 12}
+    )
+    assert signed_in.status_code == 303
+    assert "Please check." in client.get("/admin/").get_data(as_text=True)
+
+
+@pytest.mark.skipif(
+    "TEST_DATABASE_URI" in __import__("os").environ, reason="the recorded DDL is SQLite's"
+)
+def test_the_first_migration_makes_exactly_the_first_release_schema(empty):
+    upgrade(empty, "0001")
+
+    def statements(sql: str) -> list[str]:
+        lines = [line for line in sql.splitlines() if not line.startswith("--")]
+        return sorted(
+            re.sub(r"\s+", " ", s).strip() for s in "\n".join(lines).split(";") if s.strip()
+        )
+
+    with empty.app_context(), db.engine.connect() as connection:
+        made = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name != 'alembic_version'"
+        )
+        made_sql = ";\n".join(row[0] for row in made)
+    assert statements(made_sql) == statements(FIRST_RELEASE_SQL.read_text())
+
+
+def test_a_new_database_gets_the_newest_schema_and_init_db_can_run_again(empty, runner):
+    for _ in range(2):
+        result = runner.invoke(args=["init-db"])
+        assert result.exit_code == 0 and f"Database ready (schema {HEAD})." in result.output
+    assert schema_differences(empty) == []
+    with empty.app_context():
+        assert set(TABLES) <= set(inspect(db.engine).get_table_names())
+
+
+def test_models_and_migrations_agree(empty):
+    """What `flask db check` checks: autogenerate would find nothing to do."""
+    upgrade(empty)
+    assert schema_differences(empty) == []
+
+
+def test_each_migration_goes_down_or_says_why_it_cannot(empty, caplog):
+    first_release_database(empty)
+    add_rows_of_every_kind(empty)
+    upgrade(empty)
+    before = every_row(empty)
+    with empty.app_context():
+        flask_migrate.downgrade(revision="0001")
+        columns = {c["name"] for c in inspect(db.engine).get_columns("admin_user")}
+    assert "session_version" not in columns
+    after = every_row(empty)
+    assert after["comment"] == before["comment"] and after["article"] == before["article"]
+    with empty.app_context(), pytest.raises(SystemExit):
+        flask_migrate.downgrade(revision="base")
+    assert "0001 is the first schema" in caplog.text
+    assert every_row(empty)["comment"] == before["comment"]
+    upgrade(empty)
+    assert schema_differences(empty) == []
+
+
+def test_a_database_with_only_some_tables_is_refused_untouched(empty, runner, caplog):
+    with empty.app_context(), db.engine.begin() as connection:
+        connection.execute(text("CREATE TABLE article (id INTEGER PRIMARY KEY)"))
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code != 0
+    assert "only some of the blog's tables" in caplog.text
+    with empty.app_context():
+        assert inspect(db.engine).get_table_names() in (["article"], ["alembic_version", "article"])
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE article"))
