@@ -56,6 +56,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     admin_auth.init_app(app)
 
     app.url_map.converters["id"] = params.IdConverter
+    # werkzeug would redirect "//" in a path to one "/" at the host the request named.
+    app.url_map.merge_slashes = False
     app.register_blueprint(article_views.bp)
     app.register_blueprint(comment_views.bp)
     app.register_blueprint(cookies.bp)

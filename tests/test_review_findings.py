@@ -480,3 +480,143 @@ def test_15_a_posters_page_changes_when_their_comment_is_moderated(app, article,
         assert again.status_code == 200
         assert "Held, then refused." not in again.get_data(as_text=True)
         assert "awaiting moderation" not in again.get_data(as_text=True)
+
+
+# Found again when the fixes were attacked: variants of the findings above.
+def test_05_reading_public_pages_neither_renews_nor_extends_the_admin_session(
+    app, article, owner, monkeypatch
+):
+    browser = app.test_client()
+    sign_in(browser)
+    for path in ("/", ARTICLE, POST + "?after=1"):
+        response = browser.get(path)
+        assert "Set-Cookie" not in response.headers, path  # a shareable page, no cookie
+    import itsdangerous.timed
+
+    real_time = itsdangerous.timed.time.time
+    for hours in (6, 11):  # reading the blog all day, never the admin
+        monkeypatch.setattr(itsdangerous.timed.time, "time", lambda h=hours: real_time() + h * 3600)
+        browser.get(ARTICLE)
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() + 13 * 3600)
+    assert browser.get("/admin/").status_code == 302
+
+
+def test_02_the_cached_comment_form_never_carries_an_unexpected_script_root(
+    app, htmx_client, article
+):
+    odd = htmx_client.post(
+        POST,
+        data=comment_data(form_tokens(htmx_client, ARTICLE), body="Under a prefix."),
+        environ_overrides={"SCRIPT_NAME": "/evil"},
+    )
+    assert odd.status_code == 200
+    usual = htmx_client.post(
+        POST, data=comment_data(form_tokens(htmx_client, ARTICLE), body="Without one.")
+    )
+    assert "/evil" not in usual.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("host", ["localhost", "localhost:1"])
+def test_02_a_doubled_slash_is_never_redirected_to_the_requests_host(app, article, host):
+    response = app.test_client().get("/articles//a-quiet-article", headers={"Host": host})
+    assert response.status_code == 404 and "Location" not in response.headers
+
+
+def test_10_raw_bytes_in_a_urlencoded_body_are_refused_not_dropped(app, article):
+    client = app.test_client()
+    started = form_tokens(client, ARTICLE)["comment-started"]
+    body = f"comment-started={started}&comment-name=Caf\xc3%A9&comment-body=caf\xc3%A9 au lait"
+    response = client.post(
+        POST,
+        data=body.encode("latin-1"),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert "not valid UTF-8" in response.get_data(as_text=True)
+    assert stored(app) == []
+
+
+def test_10_a_multipart_part_in_another_charset_is_refused(app, article):
+    client = app.test_client()
+    started = form_tokens(client, ARTICLE)["comment-started"]
+    boundary = "b0undary"
+    parts = [
+        ("comment-started", "", started.encode()),
+        ("comment-name", "", b"Grace"),
+        ("comment-email", "", b"grace@example.com"),
+        ("comment-body", "Content-Type: text/plain; charset=iso-8859-1\r\n", "café".encode()),
+    ]
+    body = (
+        b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n{extra}\r\n'.encode()
+            + value
+            + b"\r\n"
+            for name, extra, value in parts
+        )
+        + f"--{boundary}--\r\n".encode()
+    )
+    response = client.post(
+        POST, data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 400 and stored(app) == []
+
+
+def test_10_a_body_that_is_not_a_form_is_refused(app, article):
+    client = app.test_client()
+    response = client.post(POST, json={"comment-name": "Grace", "comment-body": "JSON words"})
+    assert response.status_code == 415
+    assert "Content-Security-Policy" in response.headers
+    assert stored(app) == []
+
+
+@sqlite_only
+def test_14_a_file_that_is_not_a_database_is_a_503(tmp_path):
+    damaged = tmp_path / "blog.sqlite3"
+    damaged.write_bytes(b"this is not a database, only some words" * 200)
+    app = create_app(
+        {
+            "SECRET_KEY": "k",
+            "SITE_URL": "http://localhost",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{damaged}",
+        }
+    )
+    client = app.test_client()
+    for path in ("/", ARTICLE, "/admin/login"):
+        response = client.get(path)
+        assert response.status_code == 503, path
+        assert "Content-Security-Policy" in response.headers
+
+
+@pytest.mark.skipif(ON_SQLITE, reason="about PostgreSQL's read-only transactions")
+def test_14_a_read_only_postgresql_database_is_a_503_that_keeps_the_comment(app, article):
+    config = {k: v for k, v in app.config.items() if k != "SQLALCHEMY_ENGINE_OPTIONS"}
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "connect_args": {"options": "-c default_transaction_read_only=on"}
+    }
+    read_only = create_app(config)
+    client = read_only.test_client()
+    data = comment_data(form_tokens(client, ARTICLE), body="Typed while it was read-only.")
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.post(POST, data=data, headers=headers)
+        assert response.status_code == 503
+        assert "Typed while it was read-only." in response.get_data(as_text=True)
+    with read_only.app_context():
+        db.engine.dispose()
+    assert stored(app) == []
+
+
+def test_14_a_post_when_the_database_cannot_be_opened_keeps_the_comment(tmp_path):
+    gone = create_app(
+        {
+            "SECRET_KEY": "k",
+            "SITE_URL": "http://localhost",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/no/such/folder/blog.sqlite3",
+        }
+    )
+    data = comment_data({"comment-started": "x"}, body="Words that must not be lost.")
+    for headers in ({}, {"HX-Request": "true"}):
+        response = gone.test_client().post(POST, data=data, headers=headers)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+        assert "Words that must not be lost." in html
+        assert 'action="/articles/a-quiet-article/comments"' in html

@@ -1,5 +1,7 @@
 """Comments: paging through them, posting one, and permalinks."""
 
+from contextlib import suppress
+
 from flask import (
     Blueprint,
     abort,
@@ -117,7 +119,13 @@ def fresh_form(article: Article) -> Markup:
 @bp.post("/articles/<slug>/comments")
 def create(slug: str):
     """Check and store a new comment; answer with it in place, or redirect to it."""
-    article, _ = article_or_404(slug)
+    try:
+        article, _ = article_or_404(slug)
+    except errors.DATABASE_ERRORS as error:
+        if not errors.is_outage(error):
+            raise
+        errors.log_outage(error)
+        return kept_for_later(None, CommentForm(), slug)
     if antispam.honeypot_filled():
         return refuse_quietly(article)
     form = CommentForm()
@@ -132,20 +140,26 @@ def create(slug: str):
         if refusal.body_error:
             form.body.errors.append(refusal.body_error)
         return render_form(article, form, refusal.status, refusal.message)
-    except errors.OUTAGES as error:
+    except errors.DATABASE_ERRORS as error:
+        if not errors.is_outage(error):
+            raise
         errors.log_outage(error)
-        return kept_for_later(article, form)
+        return kept_for_later(article, form, slug)
     return answer_created(article, comment, comment_count)
 
 
-def kept_for_later(article: Article, form: CommentForm):
+def kept_for_later(article: Article | None, form: CommentForm, slug: str):
     """The database could not take the comment now: the form again, with what was typed,
-    and when to retry. If even the page cannot be read, the form alone."""
-    try:
-        response = current_app.make_response(render_form(article, form, 503, NOT_SAVED))
-    except errors.OUTAGES:
+    and when to retry. If even the article cannot be read, the form alone (keeping the
+    form's own start time: the article's id, which signs a new one, is unknown)."""
+    response = None
+    if article is not None:
+        with suppress(*errors.DATABASE_ERRORS):
+            response = current_app.make_response(render_form(article, form, 503, NOT_SAVED))
+    if response is None:
+        template = "comments/_form.html" if is_htmx() else "comments/retry.html"
         html = render_template(
-            "comments/retry.html", article=article, form=form, form_message=NOT_SAVED
+            template, article=article, slug=slug, form=form, form_message=NOT_SAVED
         )
         response = current_app.make_response((html, 503))
     response.headers["Retry-After"] = errors.RETRY_AFTER

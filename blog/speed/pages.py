@@ -96,19 +96,24 @@ def shared_parts(key: tuple, render: Callable[[], str]) -> tuple[bytes, ...]:
     """The page for `key`, rendered once per worker while it stays cached, cut at its slot
     and encoded, ready to send."""
     cache = current_app.extensions["shared_pages"]
-    parts = cache.get(key)
+    parts = cache.get(key) if _usual_script_root() else None
     if parts is None:
         html = render()
         parts = tuple(part.encode() for part in html.split(STAMP_SLOT))
         if len(parts) > 2:  # cannot happen; if it did, fill nothing (the form asks to resend)
             return (html.replace(STAMP_SLOT, "").encode(),)
-        cache.put(key, parts, sum(map(len, parts)))
+        if _usual_script_root():  # else its links carry a prefix this site does not have
+            cache.put(key, parts, sum(map(len, parts)))
     return parts
+
+
+def _usual_script_root() -> bool:
+    return request.script_root == current_app.config["SCRIPT_ROOT"]
 
 
 def shared_page(shown, render: Callable[[], str], stamp: str = "") -> Response:
     """A public page: 304 when the reader's copy is current, else the page from the cache."""
-    if request.script_root != current_app.config["SCRIPT_ROOT"]:
+    if not _usual_script_root():
         # Links in it would carry a prefix this site does not have: for this request only.
         private = {"Cache-Control": "private, no-store"}
         return Response(render().replace(STAMP_SLOT, stamp), headers=private, mimetype="text/html")

@@ -17,19 +17,32 @@ from .htmx import add_vary, is_htmx
 UNAVAILABLE = "The blog is temporarily unavailable. Please try again in a moment."
 
 
-def _driver_outages() -> tuple[type[BaseException], ...]:
-    found: list[type[BaseException]] = [sqlite3.OperationalError, exc.OperationalError]
-    try:
+def _driver_errors(name: str) -> tuple[type[BaseException], ...]:
+    """`name` ("Error", "OperationalError") of SQLite's driver and psycopg, if installed."""
+    found = [getattr(sqlite3, "DatabaseError" if name == "Error" else name)]
+    with suppress(ImportError):
         import psycopg
-    except ImportError:
-        pass
-    else:
-        found.append(psycopg.OperationalError)
+
+        found.append(getattr(psycopg, name))
     return tuple(found)
 
 
 # SQLAlchemy's, and each driver's own (the hot paths call drivers directly).
-OUTAGES = _driver_outages()
+DATABASE_ERRORS = (exc.DBAPIError, *_driver_errors("Error"))
+_OPERATIONAL = (exc.OperationalError, *_driver_errors("OperationalError"))
+# SQLSTATEs of trouble rather than bugs: connection, resources, operator intervention,
+# a read-only transaction, a lock not available in time.
+_OUTAGE_STATES = ("08", "53", "57", "25006", "55P03")
+
+
+def is_outage(error: BaseException) -> bool:
+    """The database unreachable, locked, read-only, full or not a database: not a bug."""
+    original = getattr(error, "orig", None) or error
+    if isinstance(error, _OPERATIONAL) or isinstance(original, _OPERATIONAL):
+        return True
+    if isinstance(original, sqlite3.DatabaseError) and "not a database" in str(original):
+        return True  # the file was replaced or damaged
+    return (getattr(original, "sqlstate", None) or "").startswith(_OUTAGE_STATES)
 
 
 def log_outage(error: BaseException) -> None:
@@ -43,6 +56,7 @@ MESSAGES = {
     404: ("Page not found", "We could not find the page you asked for."),
     405: ("Not allowed", "That action is not available at this address."),
     413: ("Too large", "What you sent is larger than this site accepts. Please shorten it."),
+    415: ("Not a form", "This site only takes forms sent from its own pages."),
     429: ("Too many requests", "You are sending requests too quickly. Please wait a moment."),
     500: ("Something went wrong", "Our mistake: the page could not be shown. Please try again."),
     503: ("Temporarily unavailable", UNAVAILABLE),
@@ -85,11 +99,14 @@ def register(app: Flask) -> None:
         db.session.rollback()
         return render_error(500)
 
-    def outage(error: BaseException):
-        log_outage(error)
-        with suppress(*OUTAGES):  # nothing was written; the session is renewed anyway
+    def database_error(error: BaseException):
+        with suppress(*DATABASE_ERRORS):  # nothing was written; the session is renewed anyway
             db.session.rollback()
+        if not is_outage(error):
+            current_app.logger.error("database error", exc_info=error)
+            return render_error(500)
+        log_outage(error)
         return render_error(503)
 
-    for error_class in OUTAGES:
-        app.register_error_handler(error_class, outage)
+    for error_class in DATABASE_ERRORS:
+        app.register_error_handler(error_class, database_error)

@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wsgi import get_host
 
 from . import origin
-from .errors import OUTAGES
+from .errors import is_outage
 
 # Scripts only from our own origin: htmx is configured by a <meta> tag and needs no eval,
 # and there is no inline script or on* attribute anywhere.
@@ -89,7 +89,7 @@ class SecurityHeaders:
         try:
             return self.wsgi_app(environ, start)
         except Exception as error:  # Flask answers its own; this is what escaped it
-            outage = isinstance(error, OUTAGES)
+            outage = is_outage(error)
             log.error("request failed outside Flask: %r", error, exc_info=not outage)
             status, page = ("503 Service Unavailable", UNAVAILABLE) if outage else FAILED
             headers = [("Content-Type", "text/html; charset=utf-8")]
@@ -117,27 +117,37 @@ def readable_cookies(header: str) -> str:
 
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 _HIGH_ESCAPE = re.compile(rb"%[89a-fA-F][0-9a-fA-F]")
+# A part of a multipart body that names a charset other than UTF-8 (werkzeug would use it).
+_OTHER_CHARSET = re.compile(rb"(?im)^content-type:[^\r\n]*charset=\s*(?!\"?utf-?8(?:[\s;\"]|$))")
+NOT_UTF8 = "What you sent was not valid UTF-8 text. Please try again."
 
 
 def reject_malformed_forms() -> None:
-    """Form bodies must be valid UTF-8; werkzeug would silently replace bad bytes. (No
-    form here takes files, so a multipart body must be text throughout too.)"""
-    if request.method != "POST" or request.mimetype not in _FORMS:
+    """Every POST body is a form (no view here reads anything else) in valid UTF-8:
+    werkzeug would silently replace bad bytes, or drop the whole form. (No form here
+    takes files, so a multipart body must be UTF-8 text throughout too.)"""
+    if request.method != "POST":
         return
     raw = request.get_data(cache=True)  # cached, so request.form still parses it
     limit = request.max_content_length
     streamed = request.content_length is None  # chunked: werkzeug cuts it at the limit
     if streamed and limit is not None and len(raw) >= limit and _more_after(request):
         abort(413)
+    if request.mimetype not in _FORMS:
+        if raw:
+            abort(415, description="Send this as a form from the site's own pages.")
+        return
+    multipart = request.mimetype == "multipart/form-data"
+    if multipart and _OTHER_CHARSET.search(raw):
+        abort(400, description=NOT_UTF8)
     if raw.isascii() and not _HIGH_ESCAPE.search(raw):
         return  # only ASCII, even once %-escapes are undone: the common case, checked fast
+    if not multipart and not raw.isascii():
+        abort(400, description=NOT_UTF8)  # browsers %-escape every byte past ASCII
     try:
-        if request.mimetype == "multipart/form-data":
-            raw.decode("utf-8")
-        else:
-            unquote_to_bytes(raw).decode("utf-8")  # every name and value, %-escapes undone
+        (raw if multipart else unquote_to_bytes(raw)).decode("utf-8")
     except UnicodeDecodeError:
-        abort(400, description="What you sent was not valid UTF-8 text. Please try again.")
+        abort(400, description=NOT_UTF8)
 
 
 def _more_after(request) -> bool:

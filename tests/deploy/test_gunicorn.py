@@ -318,3 +318,15 @@ def test_16_workers_stop_as_soon_as_their_master_is_killed(demo_database, tmp_pa
         with pytest.raises(OSError):
             socket.create_connection(("127.0.0.1", blog.port), timeout=1).close()
         blog.process.wait(5)
+
+
+def test_10_a_chunked_body_that_is_not_a_form_is_413_when_too_large(demo_database, tmp_path):
+    with serving(demo_database, tmp_path) as blog:
+        chunk = b'{"comment-body": "' + b"x" * 70_000 + b'"}'
+        request = (
+            f"POST {ARTICLE}/comments HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\n"
+            f"Origin: {blog.site_url}\r\nTransfer-Encoding: chunked\r\n\r\n"
+        ).encode()
+        request += f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n0\r\n\r\n"
+        assert blog.raw(request).status == 413
