@@ -4,6 +4,7 @@ turns, and no writes once the file is made read-only."""
 import fcntl
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -59,7 +60,8 @@ class WriteTurns:
     def __init__(self, database_path: str | None):
         self.database = database_path
         self.path = f"{database_path}-writers.lock" if database_path else None
-        self._fd: int | None = None
+        self._fd = -1
+        self._threads = threading.Lock()
         self._pid = 0
         self._writes = 0
 
@@ -70,16 +72,31 @@ class WriteTurns:
             yield
             return
         refuse_if_read_only(self.database)
-        if self._pid != os.getpid():  # a forked worker needs its own open file
-            self._fd, self._pid = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-        self._writes += 1
-        if self._writes % self.CHECKPOINT_EVERY == 0:
+        fd, threads = self._for_this_process()
+        with threads:  # threads of one process share the open file, so take turns here too
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            self._writes += 1
+            due = self._writes % self.CHECKPOINT_EVERY == 0
+        if due:
             connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+
+    def _for_this_process(self) -> tuple[int, threading.Lock]:
+        """The lock file, opened once per process: a forked worker needs its own open
+        file (a shared one is one lock), and threads must not open two."""
+        if self._pid != os.getpid():
+            with _opening:
+                if self._pid != os.getpid():
+                    self._threads = threading.Lock()
+                    self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                    self._pid = os.getpid()
+        return self._fd, self._threads
+
+
+_opening = threading.Lock()
 
 
 def sqlite_file(engine: Engine) -> str | None:

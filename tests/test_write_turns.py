@@ -70,3 +70,31 @@ def test_only_a_sqlite_file_has_turns(tmp_path):
     )
     assert write_turns(create_engine("sqlite://")).path is None
     assert write_turns(create_engine("postgresql+psycopg://u@127.0.0.1/blog")).path is None
+
+
+def test_threads_of_one_process_take_turns_too(tmp_path):
+    """A threaded server shares one open lock file between its threads: they must still
+    take turns, and opening it on first use from many threads at once must not deadlock."""
+    turns = WriteTurns(str(tmp_path / "blog.db"))
+    connection = sqlite3.connect(tmp_path / "blog.db", check_same_thread=False)
+    counter = {"n": 0, "inside": 0, "most": 0}
+    start = threading.Barrier(8)
+
+    def write():
+        start.wait()
+        for _ in range(50):
+            with turns.turn(connection):
+                counter["inside"] += 1
+                counter["most"] = max(counter["most"], counter["inside"])
+                value = counter["n"]
+                time.sleep(0)  # let another thread run, if it could get in
+                counter["n"] = value + 1
+                counter["inside"] -= 1
+
+    threads = [threading.Thread(target=write) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert not any(t.is_alive() for t in threads), "a thread never got its turn"
+    assert counter["n"] == 400 and counter["most"] == 1
