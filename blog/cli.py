@@ -13,6 +13,7 @@ from . import demo
 from .admin import auth
 from .articles.publishing import ImportProblem, article_from_file
 from .articles.revisions import record_change
+from .data import cli as data_cli
 from .extensions import db
 from .models import AdminUser, Article, Comment, CommentStatus
 
@@ -45,6 +46,7 @@ def _demo_article(spec: dict) -> Article:
 
 def register(app: Flask) -> None:
     register_admin_commands(app)
+    data_cli.register(app)
 
     @app.cli.command("init-db")
     def init_db() -> None:

@@ -1,0 +1,1 @@
+"""Data that lasts: backups and restores, export and import of the whole blog."""

@@ -1,0 +1,165 @@
+"""Backups and restores of the whole blog, safe while it serves and is written to.
+
+SQLite: SQLite's online backup API copies every page in one step, inside one read
+transaction, so the copy is one consistent moment while writers go on (never a file copy
+of a live database). PostgreSQL (or any other database): the JSON export, read in one
+repeatable-read transaction. Either is written to a temporary file, checked, flushed to
+disk and renamed into place, so a backup is whole or absent; the newest `keep` are kept.
+"""
+
+import json
+import os
+import re
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import flask_migrate
+from alembic.script import ScriptDirectory
+from flask import current_app
+
+from ..database import sqlite_file
+from ..extensions import db
+from ..models import utcnow
+from . import exchange
+
+NAME = re.compile(r"blog-\d{4}-\d\d-\d\dT\d{6}\.\d{6}Z\.(sqlite3|json)")
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class RestoreRefused(Exception):
+    """The backup cannot be restored here; nothing was changed."""
+
+
+def backup(folder: Path, keep: int) -> Path:
+    """A new backup in `folder`, named by the time it began; returns its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    database = sqlite_file(db.engine)
+    name = f"blog-{utcnow():%Y-%m-%dT%H%M%S.%f}Z." + ("sqlite3" if database else "json")
+    if database:
+        write_atomically(folder / name, lambda temp: _copy_sqlite(database, temp))
+    else:
+        document = exchange.export_blog(with_secrets=True)
+        write_atomically(folder / name, lambda temp: write_json(document, temp))
+    prune(folder, keep)
+    return folder / name
+
+
+def prune(folder: Path, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` backups (only files named as backups are)."""
+    backups = sorted(p for p in folder.iterdir() if NAME.fullmatch(p.name))
+    old = backups[: max(len(backups) - keep, 0)]
+    for path in old:
+        path.unlink()
+    return old
+
+
+def write_atomically(final: Path, write: Callable[[Path], None]) -> None:
+    temp = final.with_name(f".{final.name}.partial")
+    try:
+        write(temp)
+        with temp.open("rb") as written:
+            os.fsync(written.fileno())
+        os.replace(temp, final)
+    finally:
+        temp.unlink(missing_ok=True)
+    directory = os.open(final.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the rename itself survives a power cut
+    finally:
+        os.close(directory)
+
+
+def _copy_sqlite(source_path: str, target: Path) -> None:
+    source = sqlite3.connect(source_path)
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy)  # all pages in one step: one consistent moment
+        copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        _check_sqlite(copy)
+    finally:
+        copy.close()
+        source.close()
+
+
+def write_json(document: dict, target: Path) -> None:
+    target.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n")
+
+
+def _check_sqlite(connection: sqlite3.Connection) -> None:
+    try:
+        result = connection.execute("PRAGMA integrity_check").fetchall()
+    except sqlite3.DatabaseError as error:
+        result = [(str(error),)]
+    if result != [("ok",)]:
+        raise RestoreRefused(f"the database file is damaged: {result[:3]}")
+
+
+def restore(path: Path, force: bool) -> str:
+    """Put the blog back as `path` holds it (a SQLite backup, or a JSON export), then
+    bring it to the newest schema. Refuses to replace a blog that has articles or
+    comments unless `force`."""
+    if not path.is_file():
+        raise RestoreRefused(f"{path} is not a file")
+    with path.open("rb") as file:
+        header = file.read(len(SQLITE_HEADER))
+    flask_migrate.upgrade()  # the blog itself first, so that it can be checked and filled
+    if not force and not exchange.is_empty():
+        raise RestoreRefused("this blog has articles or comments: add --force to replace them")
+    if header == SQLITE_HEADER:
+        _restore_sqlite(path)
+        flask_migrate.upgrade()  # an older backup comes up to date
+        return "database"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        message = f"{path} is neither a SQLite backup nor a JSON export: {error}"
+        raise RestoreRefused(message) from None
+    try:
+        exchange.import_blog(document, replace=True)
+    except exchange.ImportRefused as refusal:
+        raise RestoreRefused(str(refusal)) from None
+    return "export"
+
+
+def _restore_sqlite(path: Path) -> None:
+    database = sqlite_file(db.engine)
+    if database is None:
+        raise RestoreRefused(
+            "a SQLite backup restores into a SQLite blog; move to PostgreSQL with "
+            "`flask export` and `flask import`"
+        )
+    backup_copy = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        _check_sqlite(backup_copy)
+        _check_schema(backup_copy)
+        db.session.remove()
+        db.engine.dispose()
+        live = sqlite3.connect(database, timeout=current_app.config["DATABASE_BUSY_SECONDS"])
+        try:
+            backup_copy.backup(live)  # page by page into the live file, under its locks
+        finally:
+            live.close()
+    finally:
+        backup_copy.close()
+    db.engine.dispose()
+
+
+def _check_schema(connection: sqlite3.Connection) -> None:
+    """A backup of this blog's schema, this version's or an older one."""
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    if not {"article", "comment"} <= tables:
+        raise RestoreRefused("this SQLite file is not a backup of this blog")
+    if "alembic_version" not in tables:
+        return  # from before migrations: the first schema, which upgrade adopts
+    (revision,) = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    known = {r.revision for r in _scripts().walk_revisions()}
+    if revision not in known:
+        raise RestoreRefused(
+            f"the backup has schema {revision}, which this version of the blog does not know"
+            " (it was made by a newer version)"
+        )
+
+
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())

@@ -1,0 +1,236 @@
+"""The blog as one JSON document: `flask export` writes it, `flask import` reads it back.
+
+What is stored is exported as it is (ids included, so permalinks keep working); what is
+derived from it (HTML, summaries, counts, the lower-cased email, cache revisions) is not,
+and is rebuilt on import. Password hashes and hashed client addresses are left out unless
+asked for. The format is described in the README ("Export and import"); `VERSION` goes
+up whenever it changes.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, text
+
+from ..extensions import db
+from ..models import AdminUser, Article, Comment, CommentStatus, Throttle, WordRule, utcnow
+
+FORMAT = "porchlight-blog"
+VERSION = 1
+ARTICLE_FIELDS = (
+    "id",
+    "slug",
+    "title",
+    "author",
+    "description",
+    "body_markdown",
+    "copyright_year",
+    "copyright_holder",
+    "published_at",
+    "updated_at",
+    "is_published",
+)
+COMMENT_FIELDS = (
+    "id",
+    "article_id",
+    "author_name",
+    "author_email",
+    "author_url",
+    "body",
+    "created_at",
+    "status",
+    "fingerprint",
+)
+SECRET_COMMENT_FIELDS = ("ip_hash",)
+DATES = {"published_at", "updated_at", "created_at"}
+
+
+class ImportRefused(Exception):
+    """The file cannot be imported; nothing was stored."""
+
+
+def export_blog(with_secrets: bool = False) -> dict[str, Any]:
+    """Everything, read in one transaction (one consistent moment, while others write)."""
+    comment_fields = COMMENT_FIELDS + (SECRET_COMMENT_FIELDS if with_secrets else ())
+    session = db.session
+    session.rollback()  # begin afresh, so that every read below shares one snapshot
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+    elif dialect == "sqlite":
+        session.connection().exec_driver_sql(
+            "BEGIN"
+        )  # its driver would read statement by statement
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": _stamp(utcnow()),
+        "with_secrets": with_secrets,
+        "articles": [
+            _row(a, ARTICLE_FIELDS) for a in session.scalars(select(Article).order_by(Article.id))
+        ],
+        "comments": [
+            _row(c, comment_fields) for c in session.scalars(select(Comment).order_by(Comment.id))
+        ],
+        "word_rules": [
+            {"kind": r.kind, "word": r.word}
+            for r in session.scalars(select(WordRule).order_by(WordRule.id))
+        ],
+    }
+    if with_secrets:
+        document["admins"] = [
+            {"username": a.username, "password_hash": a.password_hash}
+            for a in session.scalars(select(AdminUser).order_by(AdminUser.id))
+        ]
+    session.rollback()  # only read
+    return document
+
+
+def is_empty() -> bool:
+    return not (
+        db.session.scalar(select(func.count(Article.id)))
+        or db.session.scalar(select(func.count(Comment.id)))
+    )
+
+
+def import_blog(document: Any, replace: bool = False) -> dict[str, int]:
+    """Store an exported blog, in one transaction; counts of what was stored. Into an
+    empty blog, or with `replace` instead of what this one has (its admins are kept
+    unless the file has some). Anything wrong with the file refuses it whole."""
+    check_header(document)
+    if not replace and not is_empty():
+        raise ImportRefused("this blog is not empty: import only into a new blog")
+    try:
+        articles = [_article(row) for row in _list(document, "articles")]
+        known = {a.id for a in articles}
+        comments = [_comment(row, known) for row in _list(document, "comments")]
+        rules = [
+            WordRule(kind=_text(r, "kind"), word=_text(r, "word"))
+            for r in _list(document, "word_rules")
+        ]
+        admins = [
+            AdminUser(username=_text(a, "username"), password_hash=_text(a, "password_hash"))
+            for a in _list(document, "admins")
+        ]
+    except (KeyError, TypeError, ValueError) as error:
+        raise ImportRefused(f"the file does not match the export format: {error}") from None
+    published: dict[int, int] = {}
+    for comment in comments:
+        if comment.status == CommentStatus.PUBLISHED:
+            published[comment.article_id] = published.get(comment.article_id, 0) + 1
+    for article in articles:
+        article.comment_count = published.get(article.id, 0)
+    try:
+        if replace:
+            for model in (Comment, Article, WordRule, Throttle, *([AdminUser] if admins else [])):
+                db.session.execute(delete(model))
+        db.session.add_all(articles)
+        db.session.flush()
+        db.session.add_all([*comments, *rules, *admins])
+        db.session.flush()
+        _continue_ids_after_imported_ones()
+        db.session.commit()
+    except Exception as error:
+        db.session.rollback()
+        raise ImportRefused(f"the file could not be stored: {error}") from None
+    return {"articles": len(articles), "comments": len(comments), "word rules": len(rules)}
+
+
+def check_header(document: Any) -> None:
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ImportRefused(f'not a {FORMAT} export (its "format" is not {FORMAT!r})')
+    version = document.get("version")
+    if not isinstance(version, int) or not 1 <= version <= VERSION:
+        raise ImportRefused(
+            f"export format version {version!r}: this blog reads versions 1 to {VERSION}"
+        )
+
+
+def _list(document: dict, key: str) -> list[dict]:
+    rows = document.get(key, [])
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise ValueError(f'"{key}" must be a list of objects')
+    return rows
+
+
+def _text(row: dict, key: str, optional: bool = False) -> str | None:
+    value = row.get(key) if optional else row[key]
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f'"{key}" must be text, got {value!r}')
+    return value
+
+
+def _integer(row: dict, key: str) -> int:
+    value = row[key]
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value < 2**31:
+        raise ValueError(f'"{key}" must be a whole number from 1, got {value!r}')
+    return value
+
+
+def _date(row: dict, key: str) -> datetime:
+    return datetime.fromisoformat(_text(row, key).removesuffix("Z"))
+
+
+def _article(row: dict) -> Article:
+    article = Article(
+        id=_integer(row, "id"),
+        slug=_text(row, "slug"),
+        title=_text(row, "title"),
+        author=_text(row, "author"),
+        description=_text(row, "description"),
+        copyright_year=_integer(row, "copyright_year"),
+        copyright_holder=_text(row, "copyright_holder"),
+        published_at=_date(row, "published_at"),
+        updated_at=_date(row, "updated_at"),
+        is_published=bool(row["is_published"]),
+    )
+    article.set_body(_text(row, "body_markdown"))
+    return article
+
+
+def _comment(row: dict, article_ids: set[int]) -> Comment:
+    article_id = _integer(row, "article_id")
+    if article_id not in article_ids:
+        raise ValueError(f"comment {row.get('id')!r} belongs to no article in the file")
+    status = _text(row, "status")
+    if status not in set(CommentStatus):
+        raise ValueError(f"comment {row.get('id')!r} has an unknown status {status!r}")
+    comment = Comment(
+        id=_integer(row, "id"),
+        article_id=article_id,
+        author_name=_text(row, "author_name"),
+        author_email=_text(row, "author_email"),
+        author_url=_text(row, "author_url", optional=True),
+        created_at=_date(row, "created_at"),
+        status=status,
+        fingerprint=_text(row, "fingerprint", optional=True),
+        ip_hash=_text(row, "ip_hash", optional=True),
+    )
+    comment.set_body(_text(row, "body"))
+    return comment
+
+
+def _continue_ids_after_imported_ones() -> None:
+    """PostgreSQL hands out ids from a sequence that explicit ids do not move."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in ("article", "comment", "word_rule", "admin_user"):
+        db.session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                f" COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
+            )
+        )
+
+
+def _row(obj, fields: tuple[str, ...]) -> dict[str, Any]:
+    row = {field: getattr(obj, field) for field in fields}
+    for field in DATES & row.keys():
+        row[field] = _stamp(row[field])
+    return row
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds") + "Z"  # stored naive, in UTC

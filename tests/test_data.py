@@ -1,0 +1,277 @@
+"""Backups, restores, export and import (blog/data/): consistent while the blog is written
+to, whole or absent, refused with a clear message when they should be."""
+
+import json
+import re
+import sqlite3
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select, text
+from support import ARTICLE, add_comments, comment_data, form_tokens, make_article
+
+from blog.data import backups, exchange
+from blog.extensions import db
+from blog.models import AdminUser, Article, Comment, CommentStatus, WordRule
+
+POST = ARTICLE + "/comments"
+
+
+def on_sqlite(app) -> bool:
+    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+
+
+@pytest.fixture
+def blog(app):
+    """An article with comments of every status, word rules and an admin."""
+    with app.app_context():
+        article = make_article()
+        make_article("second-thoughts", "Second Thoughts", is_published=False)
+        add_comments(article, 3)
+        add_comments(article, 1, status=CommentStatus.PENDING, start=article.published_at)
+        add_comments(article, 1, status=CommentStatus.SPAM, start=article.published_at)
+        db.session.add_all(
+            [WordRule(kind="hold", word="refund"), WordRule(kind="block", word="casino")]
+        )
+        db.session.add(AdminUser(username="owner", password_hash="scrypt:stand-in"))
+        db.session.commit()
+    return app
+
+
+def backup_comments(app, path) -> dict[int, tuple]:
+    """The comments a backup holds: id -> (body, status), and whether its counts agree."""
+    if path.suffix == ".sqlite3":
+        with sqlite3.connect(path) as copy:
+            assert copy.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+            rows = copy.execute("SELECT id, body, status, body_html FROM comment").fetchall()
+            for article_id, count in copy.execute("SELECT id, comment_count FROM article"):
+                published = copy.execute(
+                    "SELECT count(*) FROM comment WHERE article_id = ? AND status = 'published'",
+                    (article_id,),
+                ).fetchone()[0]
+                assert count == published, "the copy's counts disagree with its rows"
+        assert all(html for *_, html in rows), "a comment without its HTML: a partial row"
+        return {i: (body, status) for i, body, status, _ in rows}
+    document = json.loads(path.read_text())
+    return {c["id"]: (c["body"], c["status"]) for c in document["comments"]}
+
+
+def test_a_backup_while_eight_writers_post_holds_every_acknowledged_comment(blog, tmp_path):
+    acknowledged: dict[str, float] = {}
+    stop = threading.Event()
+
+    def writer(n: int) -> None:
+        client = blog.test_client()
+        hidden = form_tokens(client, ARTICLE)
+        k = 0
+        while not stop.is_set():
+            words = f"Writer {n}, note {k}."
+            response = client.post(
+                POST,
+                data=comment_data(hidden, body=words, email=f"w{n}@example.com"),
+                environ_base={"REMOTE_ADDR": f"192.0.2.{n + 1}"},
+            )
+            if response.status_code == 303:
+                acknowledged[words] = time.monotonic()
+            k += 1
+
+    writers = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in writers:
+        thread.start()
+    try:
+        time.sleep(0.5)
+        began = time.monotonic()
+        with blog.app_context():
+            made = backups.backup(tmp_path / "backups", keep=10)
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        for thread in writers:
+            thread.join(30)
+    held = {body for body, _ in backup_comments(blog, made).values()}
+    before = {words for words, moment in acknowledged.items() if moment < began}
+    assert before, "no post was acknowledged before the backup began"
+    assert before <= held, f"{len(before - held)} acknowledged comments missing"
+    assert len(acknowledged) > len(before), "no post was acknowledged while it ran"
+    assert [p.name for p in (tmp_path / "backups").iterdir()] == [made.name]  # no leftovers
+
+
+def test_backups_are_named_by_time_and_only_the_newest_are_kept(blog, tmp_path):
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("the owner's own file")
+    with blog.app_context():
+        made = [backups.backup(folder, keep=3) for _ in range(5)]
+    kept = sorted(p.name for p in folder.iterdir())
+    assert kept == sorted([*(p.name for p in made[-3:]), "notes.txt"])
+    assert all(backups.NAME.fullmatch(p.name) for p in made)
+
+
+def test_a_failed_backup_leaves_nothing_behind(blog, tmp_path, monkeypatch):
+    def half_then_fail(_what, target):
+        target.write_bytes(b"SQLite format 3\x00 half a copy")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(backups, "_copy_sqlite", half_then_fail)
+    monkeypatch.setattr(backups, "write_json", half_then_fail)
+    folder = tmp_path / "backups"
+    with blog.app_context(), pytest.raises(OSError, match="disk full"):
+        backups.backup(folder, keep=10)
+    assert list(folder.iterdir()) == []
+
+
+def test_restore_refuses_a_blog_with_articles_unless_forced(blog, tmp_path, runner):
+    with blog.app_context():
+        made = backups.backup(tmp_path, keep=10)
+        add_comments(db.session.get(Article, 1), 2, start=db.session.get(Article, 1).published_at)
+    refused = runner.invoke(args=["restore", str(made)])
+    assert refused.exit_code != 0 and "add --force" in refused.output
+    with blog.app_context():
+        assert db.session.scalar(select(func.count(Comment.id))) == 7  # untouched
+    forced = runner.invoke(args=["restore", "--force", str(made)])
+    assert forced.exit_code == 0, forced.output
+    with blog.app_context():
+        assert db.session.scalar(select(func.count(Comment.id))) == 5  # as backed up
+    page = blog.test_client().get(ARTICLE).get_data(as_text=True)
+    assert "Comment number 3." in page and "3 Comments" in page
+
+
+def test_a_restored_blog_takes_new_comments(blog, tmp_path, runner):
+    with blog.app_context():
+        made = backups.backup(tmp_path, keep=10)
+    assert runner.invoke(args=["restore", "--force", str(made)]).exit_code == 0
+    client = blog.test_client()
+    assert client.post(POST, data=comment_data(form_tokens(client, ARTICLE))).status_code == 303
+    assert "4 Comments" in client.get(ARTICLE).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        # a SQLite backup is checked page by page; a JSON one must parse
+        (lambda p: p.write_bytes(p.read_bytes()[:5000] + b"\x00" * 3000), "damaged|neither"),
+        (lambda p: p.write_text("not a backup at all"), "neither a SQLite backup"),
+        (lambda p: p.write_text('{"format": "something-else"}'), "not a porchlight-blog export"),
+    ],
+)
+def test_restore_checks_the_file_first(blog, tmp_path, runner, damage, message):
+    with blog.app_context():
+        made = backups.backup(tmp_path, keep=10)
+    damage(made)
+    result = runner.invoke(args=["restore", "--force", str(made)])
+    assert result.exit_code != 0 and re.search(message, result.output), result.output
+    with blog.app_context():
+        assert db.session.scalar(select(func.count(Comment.id))) == 5
+
+
+def test_restore_refuses_a_backup_from_a_newer_version(blog, tmp_path, runner):
+    if not on_sqlite(blog):
+        pytest.skip("a SQLite backup file; the JSON export has its own version check below")
+    with blog.app_context():
+        made = backups.backup(tmp_path, keep=10)
+    with sqlite3.connect(made) as copy:
+        copy.execute("CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32))")
+        copy.execute("DELETE FROM alembic_version")
+        copy.execute("INSERT INTO alembic_version VALUES ('9999')")
+    result = runner.invoke(args=["restore", "--force", str(made)])
+    assert result.exit_code != 0 and "newer version" in result.output
+
+
+def test_an_older_backup_is_brought_up_to_date(blog, tmp_path, runner):
+    if not on_sqlite(blog):
+        pytest.skip("SQLite backups of the first release's schema")
+    from test_migrations import FIRST_RELEASE_SQL
+
+    old = tmp_path / "first-release.sqlite3"
+    with sqlite3.connect(old) as copy:
+        copy.executescript(FIRST_RELEASE_SQL.read_text())
+        copy.execute(
+            "INSERT INTO article VALUES (1, 'old-post', 'Old Post', 'Ada', '', 'Hi', '<p>Hi</p>',"
+            " 2007, 'Ada', '2007-12-01 09:00:00', '2007-12-01 09:00:00', 1, 1, 1,"
+            " '2007-12-01 09:00:00', 'Hi')"
+        )
+        copy.execute(
+            "INSERT INTO comment VALUES (1, 1, 'Grace', 'g@example.com', NULL, 'From 2007.',"
+            " '<p>From 2007.</p>', '2007-12-12 08:16:00', 'published', 'g@example.com', NULL,"
+            " NULL)"
+        )
+    result = runner.invoke(args=["restore", "--force", str(old)])
+    assert result.exit_code == 0, result.output
+    assert "From 2007." in blog.test_client().get("/articles/old-post").get_data(as_text=True)
+    with blog.app_context(), db.engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def export(app, **kw) -> dict:
+    with app.app_context():
+        document = exchange.export_blog(**kw)
+    return {k: v for k, v in document.items() if k != "exported_at"}
+
+
+def test_export_then_import_then_export_gives_the_same_document(blog):
+    first = export(blog, with_secrets=True)
+    with blog.app_context():
+        exchange.import_blog({**first, "exported_at": "x"}, replace=True)
+    assert export(blog, with_secrets=True) == first
+    with blog.app_context():
+        db.drop_all()
+        db.create_all()
+        counts = exchange.import_blog({**first, "exported_at": "x"})
+    assert counts == {"articles": 2, "comments": 5, "word rules": 2}
+    assert export(blog, with_secrets=True) == first
+    client = blog.test_client()  # ids carry on after the imported ones
+    assert client.post(POST, data=comment_data(form_tokens(client, ARTICLE))).status_code == 303
+    assert "4 Comments" in client.get(ARTICLE).get_data(as_text=True)
+
+
+def test_the_export_leaves_secrets_out_unless_asked(blog):
+    with blog.app_context():
+        db.session.execute(text("UPDATE comment SET ip_hash = 'hashed-address'"))
+        db.session.commit()
+    plain = json.dumps(export(blog))
+    assert "hashed-address" not in plain and "scrypt:stand-in" not in plain
+    assert "owner" not in plain
+    secret = json.dumps(export(blog, with_secrets=True))
+    assert "hashed-address" in secret and "scrypt:stand-in" in secret
+
+
+def test_the_export_command_writes_the_documented_format(blog, tmp_path, runner):
+    result = runner.invoke(args=["export", str(tmp_path / "blog.json")])
+    assert result.exit_code == 0 and "2 article(s) and 5 comment(s)" in result.output
+    document = json.loads((tmp_path / "blog.json").read_text())
+    assert document["format"] == "porchlight-blog" and document["version"] == 1
+    assert {c["status"] for c in document["comments"]} == {"published", "pending", "spam"}
+    assert document["articles"][1]["is_published"] is False
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: d.update(version=99), "version 99"),
+        (lambda d: d["comments"][0].update(article_id=77), "belongs to no article"),
+        (lambda d: d["comments"][0].update(status="shouting"), "unknown status"),
+        (lambda d: d["comments"][0].update(created_at="yesterday"), "export format"),
+        (lambda d: d["articles"][0].update(id="one"), "whole number"),
+        (lambda d: d.update(comments="none"), "list of objects"),
+    ],
+)
+def test_a_bad_export_is_refused_whole(blog, tmp_path, runner, change, message):
+    document = export(blog)
+    change(document)
+    with blog.app_context():
+        db.drop_all()
+        db.create_all()
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document))
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code != 0 and message in result.output, result.output
+    with blog.app_context():
+        assert db.session.scalar(select(func.count(Article.id))) == 0
+
+
+def test_import_goes_only_into_an_empty_blog(blog, tmp_path, runner):
+    path = tmp_path / "blog.json"
+    assert runner.invoke(args=["export", str(path)]).exit_code == 0
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code != 0 and "not empty" in result.output
