@@ -45,12 +45,18 @@ class Article(db.Model):
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The meta description, cut once when the article is saved (see _summarize).
     summary: Mapped[str] = mapped_column(Text, default="")
+    # Where an imported article came from ("wordpress:<site>:<post id>"): importing the
+    # same file again adds nothing twice.
+    import_key: Mapped[str | None] = mapped_column(String(300))
 
     comments: Mapped[list[Comment]] = relationship(
         back_populates="article", cascade="all, delete-orphan", passive_deletes=True
     )
 
-    __table_args__ = (Index("ix_article_listing", "is_published", "published_at", "id"),)
+    __table_args__ = (
+        Index("ix_article_listing", "is_published", "published_at", "id"),
+        Index("ux_article_import_key", "import_key", unique=True),
+    )
 
     def set_body(self, markdown: str) -> None:
         """Store the Markdown and its sanitized HTML, rendered once here."""
@@ -86,6 +92,13 @@ class Comment(db.Model):
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     # Keyed hash of the poster's IP address; the address itself is never stored.
     ip_hash: Mapped[str | None] = mapped_column(String(64))
+    # The comment this one answers (threads come in with imports; a removed parent leaves
+    # its replies in place).
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comment.id", ondelete="SET NULL", name="fk_comment_parent_id")
+    )
+    # Where an imported comment came from ("wordpress:<site>:<comment id>", "disqus:<id>").
+    import_key: Mapped[str | None] = mapped_column(String(300))
 
     article: Mapped[Article] = relationship(back_populates="comments")
 
@@ -95,6 +108,8 @@ class Comment(db.Model):
         Index("ux_comment_fingerprint", "article_id", "fingerprint", unique=True),
         Index("ix_comment_email_status", "email_key", "status"),
         Index("ix_comment_queue", "status", "created_at"),
+        Index("ix_comment_parent", "parent_id"),
+        Index("ux_comment_import_key", "import_key", unique=True),
     )
 
     @validates("author_email")

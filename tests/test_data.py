@@ -240,7 +240,7 @@ def test_the_export_command_writes_the_documented_format(blog, tmp_path, runner)
     result = runner.invoke(args=["export", str(tmp_path / "blog.json")])
     assert result.exit_code == 0 and "2 article(s) and 5 comment(s)" in result.output
     document = json.loads((tmp_path / "blog.json").read_text())
-    assert document["format"] == "porchlight-blog" and document["version"] == 1
+    assert document["format"] == "porchlight-blog" and document["version"] == 2
     assert {c["status"] for c in document["comments"]} == {"published", "pending", "spam"}
     assert document["articles"][1]["is_published"] is False
 
@@ -275,3 +275,29 @@ def test_import_goes_only_into_an_empty_blog(blog, tmp_path, runner):
     assert runner.invoke(args=["export", str(path)]).exit_code == 0
     result = runner.invoke(args=["import", str(path)])
     assert result.exit_code != 0 and "not empty" in result.output
+
+
+def test_replies_are_exported_and_imported_with_their_threads(blog):
+    document = export(blog)
+    ids = [c["id"] for c in document["comments"] if c["status"] == "published"]
+    document["comments"][0]["parent_id"] = None
+    for parent, child in zip(ids, ids[1:], strict=False):  # a chain: each answers the last
+        next(c for c in document["comments"] if c["id"] == child)["parent_id"] = parent
+    with blog.app_context():
+        exchange.import_blog({**document, "exported_at": "x"}, replace=True)
+        parents = dict(db.session.execute(select(Comment.id, Comment.parent_id)).all())
+    assert [parents[i] for i in ids] == [None, *ids[:-1]]
+    assert export(blog)["comments"] == document["comments"]
+
+
+@pytest.mark.parametrize(
+    "parent, message", [(999, "answers no comment"), ("self", "answers itself")]
+)
+def test_a_thread_that_goes_nowhere_is_refused(blog, parent, message):
+    document = export(blog)
+    first = document["comments"][0]
+    first["parent_id"] = first["id"] if parent == "self" else parent
+    with blog.app_context(), pytest.raises(exchange.ImportRefused, match=message):
+        exchange.import_blog(document, replace=True)
+    with blog.app_context():
+        assert db.session.scalar(select(func.count(Comment.id))) == 5

@@ -17,7 +17,7 @@ from blog.extensions import db
 
 FIRST_RELEASE_SQL = Path(__file__).parent / "fixtures" / "schema_17b639f.sqlite.sql"
 TABLES = ["article", "comment", "throttle", "word_rule", "admin_user"]
-HEAD = "0002"
+HEAD = "0003"
 
 
 @pytest.fixture
@@ -230,11 +230,12 @@ def test_each_migration_goes_down_or_says_why_it_cannot(empty, caplog):
         columns = {c["name"] for c in inspect(db.engine).get_columns("admin_user")}
     assert "session_version" not in columns
     after = every_row(empty)
-    assert after["comment"] == before["comment"] and after["article"] == before["article"]
+    for table in ("comment", "article"):  # the first columns: those the first release had
+        assert after[table] == [row[: len(after[table][0])] for row in before[table]], table
     with empty.app_context(), pytest.raises(SystemExit):
         flask_migrate.downgrade(revision="base")
     assert "0001 is the first schema" in caplog.text
-    assert every_row(empty)["comment"] == before["comment"]
+    assert every_row(empty)["comment"] == after["comment"]
     upgrade(empty)
     assert schema_differences(empty) == []
 

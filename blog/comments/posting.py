@@ -36,6 +36,8 @@ class NewComment:
     id: int | None = None
     body: str = ""
     body_html: str = ""
+    parent_id: int | None = None
+    import_key: str | None = None
 
     def set_body(self, text: str) -> None:
         self.body, self.body_html = text, comment_to_html(text)

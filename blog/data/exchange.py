@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import AdminUser, Article, Comment, CommentStatus, Throttle, WordRule, utcnow
 
 FORMAT = "porchlight-blog"
-VERSION = 1
+VERSION = 2  # 2 added "parent_id" and "import_key"; version 1 files are read as well
 ARTICLE_FIELDS = (
     "id",
     "slug",
@@ -29,6 +29,7 @@ ARTICLE_FIELDS = (
     "published_at",
     "updated_at",
     "is_published",
+    "import_key",
 )
 COMMENT_FIELDS = (
     "id",
@@ -40,6 +41,8 @@ COMMENT_FIELDS = (
     "created_at",
     "status",
     "fingerprint",
+    "parent_id",
+    "import_key",
 )
 SECRET_COMMENT_FIELDS = ("ip_hash",)
 DATES = {"published_at", "updated_at", "created_at"}
@@ -103,7 +106,7 @@ def import_blog(document: Any, replace: bool = False) -> dict[str, int]:
     try:
         articles = [_article(row) for row in _list(document, "articles")]
         known = {a.id for a in articles}
-        comments = [_comment(row, known) for row in _list(document, "comments")]
+        comments = _parents_first([_comment(row, known) for row in _list(document, "comments")])
         rules = [
             WordRule(kind=_text(r, "kind"), word=_text(r, "word"))
             for r in _list(document, "word_rules")
@@ -185,6 +188,7 @@ def _article(row: dict) -> Article:
         published_at=_date(row, "published_at"),
         updated_at=_date(row, "updated_at"),
         is_published=bool(row["is_published"]),
+        import_key=_text(row, "import_key", optional=True),
     )
     article.set_body(_text(row, "body_markdown"))
     return article
@@ -207,9 +211,38 @@ def _comment(row: dict, article_ids: set[int]) -> Comment:
         status=status,
         fingerprint=_text(row, "fingerprint", optional=True),
         ip_hash=_text(row, "ip_hash", optional=True),
+        parent_id=_integer(row, "parent_id") if row.get("parent_id") is not None else None,
+        import_key=_text(row, "import_key", optional=True),
     )
     comment.set_body(_text(row, "body"))
     return comment
+
+
+def _parents_first(comments: list[Comment]) -> list[Comment]:
+    """Each reply after the comment it answers, which must be in the file too (walked
+    without recursion: a hostile file may nest thousands deep)."""
+    by_id = {c.id: c for c in comments}
+    placed: set[int] = set()
+    ordered: list[Comment] = []
+    for comment in sorted(comments, key=lambda c: c.id):
+        chain: list[Comment] = []
+        in_chain: set[int] = set()
+        current = comment
+        while current.id not in placed:
+            if current.id in in_chain:
+                raise ValueError(f"comment {current.id} answers itself, through its replies")
+            chain.append(current)
+            in_chain.add(current.id)
+            if current.parent_id is None:
+                break
+            parent = by_id.get(current.parent_id)
+            if parent is None or parent.article_id != current.article_id:
+                raise ValueError(f"comment {current.id} answers no comment of its article")
+            current = parent
+        for link in reversed(chain):
+            placed.add(link.id)
+            ordered.append(link)
+    return ordered
 
 
 def _continue_ids_after_imported_ones() -> None:
