@@ -42,6 +42,8 @@ DEFAULTS = {
     "OWN_COMMENTS_COOKIE": "my_comments",
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_WINDOW_SECONDS": 15 * 60,
+    # The largest file `flask import-wordpress` / `import-disqus` reads.
+    "IMPORT_MAX_BYTES": 64 * 1024 * 1024,
     # `flask backup` keeps this many backups, deleting older ones.
     "BACKUP_KEEP": 10,
     # How long a write waits for another's lock (then: a 503 that asks to try again).

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from . import backups, exchange
+from . import backups, disqus, exchange, imports, wordpress
 
 
 def register(app: Flask) -> None:
@@ -59,3 +59,29 @@ def register(app: Flask) -> None:
         except exchange.ImportRefused as refusal:
             raise click.ClickException(f"nothing imported: {refusal}") from None
         click.echo("Imported " + ", ".join(f"{n} {what}" for what, n in counts.items()) + ".")
+
+    @app.cli.command("import-wordpress")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def import_wordpress_command(path: Path) -> None:
+        """Import the published posts and their comments from a WordPress export (WXR)."""
+        try:
+            summary = wordpress.import_file(path, int(current_app.config["IMPORT_MAX_BYTES"]))
+        except imports.ImportRefused as refusal:
+            raise click.ClickException(f"nothing imported: {refusal}") from None
+        for line in summary.lines():
+            click.echo(line)
+
+    @app.cli.command("import-disqus")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def import_disqus_command(path: Path) -> None:
+        """Import comments from a Disqus export into the articles their threads are about."""
+        try:
+            summary, unmatched = disqus.import_file(
+                path, int(current_app.config["IMPORT_MAX_BYTES"])
+            )
+        except imports.ImportRefused as refusal:
+            raise click.ClickException(f"nothing imported: {refusal}") from None
+        for line in summary.lines():
+            click.echo(line)
+        for link in unmatched:
+            click.echo(f"No article for the Disqus thread {link}")
