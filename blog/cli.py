@@ -52,7 +52,12 @@ def register(app: Flask) -> None:
     def init_db() -> None:
         """Create the database, or bring an existing one to the newest schema (safe to run
         again; the same as `flask db upgrade`)."""
-        flask_migrate.upgrade()
+        try:
+            flask_migrate.upgrade()
+        except Exception as error:  # every migration runs in one transaction: rolled back
+            first_line = str(error).splitlines()[0]
+            message = f"the upgrade failed, nothing was changed: {first_line}"
+            raise click.ClickException(message) from None
         with db.engine.connect() as connection:
             schema = MigrationContext.configure(connection).get_current_revision()
         click.echo(f"Database ready (schema {schema}).")

@@ -250,3 +250,38 @@ def test_a_database_with_only_some_tables_is_refused_untouched(empty, runner, ca
         assert inspect(db.engine).get_table_names() in (["article"], ["alembic_version", "article"])
         with db.engine.begin() as connection:
             connection.execute(text("DROP TABLE article"))
+
+
+def test_an_upgrade_that_fails_half_way_changes_nothing(empty, runner):
+    """All pending migrations run in one transaction: 0003 fails here (an index of that
+    name exists already) after 0002 and the first half of 0003 have run."""
+    first_release_database(empty)
+    add_rows_of_every_kind(empty)
+    with empty.app_context(), db.engine.begin() as connection:
+        connection.execute(text("CREATE INDEX ux_comment_import_key ON word_rule (word)"))
+    before = every_row(empty)
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code != 0 and "nothing was changed" in result.output
+    with empty.app_context():
+        inspector = inspect(db.engine)
+        assert "alembic_version" not in inspector.get_table_names()
+        assert "session_version" not in {c["name"] for c in inspector.get_columns("admin_user")}
+        assert "import_key" not in {c["name"] for c in inspector.get_columns("article")}
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP INDEX ux_comment_import_key"))
+    assert every_row(empty) == before
+    assert runner.invoke(args=["init-db"]).exit_code == 0  # once the cause is gone
+    assert schema_differences(empty) == []
+
+
+def test_rows_already_pointing_nowhere_do_not_stop_an_upgrade(empty, runner):
+    if empty.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL never lets such rows in")
+    first_release_database(empty)
+    add_rows_of_every_kind(empty)
+    with empty.app_context(), db.engine.begin() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.execute(text("DELETE FROM article WHERE id = 1"))  # its comments stay
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    assert len(every_row(empty)["comment"]) == 4

@@ -11,16 +11,21 @@ import json
 import os
 import re
 import sqlite3
+import tempfile
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import flask_migrate
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
+from sqlalchemy import update
 
 from ..database import sqlite_file
 from ..extensions import db
-from ..models import utcnow
+from ..models import AdminUser, utcnow
 from . import exchange
 
 NAME = re.compile(r"blog-\d{4}-\d\d-\d\dT\d{6}\.\d{6}Z\.(sqlite3|json)")
@@ -33,6 +38,8 @@ class RestoreRefused(Exception):
 
 def backup(folder: Path, keep: int) -> Path:
     """A new backup in `folder`, named by the time it began; returns its path."""
+    if keep < 1:
+        raise RestoreRefused(f"BACKUP_KEEP must be at least 1 (it is {keep})")
     folder.mkdir(parents=True, exist_ok=True)
     database = sqlite_file(db.engine)
     name = f"blog-{utcnow():%Y-%m-%dT%H%M%S.%f}Z." + ("sqlite3" if database else "json")
@@ -58,6 +65,7 @@ def write_atomically(final: Path, write: Callable[[Path], None]) -> None:
     temp = final.with_name(f".{final.name}.partial")
     try:
         write(temp)
+        os.chmod(temp, 0o600)  # emails, and with secrets password hashes: the owner's alone
         with temp.open("rb") as written:
             os.fsync(written.fileno())
         os.replace(temp, final)
@@ -109,10 +117,11 @@ def restore(path: Path, force: bool) -> str:
     if header == SQLITE_HEADER:
         _restore_sqlite(path)
         flask_migrate.upgrade()  # an older backup comes up to date
+        _end_every_admin_session()  # sessions signed out since the backup stay signed out
         return "database"
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         message = f"{path} is neither a SQLite backup nor a JSON export: {error}"
         raise RestoreRefused(message) from None
     try:
@@ -123,42 +132,87 @@ def restore(path: Path, force: bool) -> str:
 
 
 def _restore_sqlite(path: Path) -> None:
+    """Copy the backup into a scratch file beside the database, bring that up to date and
+    check it against the models, and only then copy it into the live database."""
     database = sqlite_file(db.engine)
     if database is None:
         raise RestoreRefused(
             "a SQLite backup restores into a SQLite blog; move to PostgreSQL with "
             "`flask export` and `flask import`"
         )
-    backup_copy = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        _check_sqlite(backup_copy)
-        _check_schema(backup_copy)
+    with tempfile.TemporaryDirectory(dir=Path(database).parent) as scratch:
+        trial = Path(scratch) / "restore.sqlite3"
+        backup_copy = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            _check_sqlite(backup_copy)
+            _check_schema(backup_copy)
+            with closing(sqlite3.connect(trial)) as copy:
+                backup_copy.backup(copy)
+        finally:
+            backup_copy.close()
+        _upgrade_and_compare(trial)
         db.session.remove()
         db.engine.dispose()
         live = sqlite3.connect(database, timeout=current_app.config["DATABASE_BUSY_SECONDS"])
         try:
-            backup_copy.backup(live)  # page by page into the live file, under its locks
+            (page_size,) = live.execute("PRAGMA page_size").fetchone()
+            with closing(sqlite3.connect(trial, isolation_level=None)) as copy:
+                copy.execute("PRAGMA journal_mode=DELETE")
+                copy.execute(f"PRAGMA page_size={int(page_size)}")
+                copy.execute("VACUUM")  # the live database's page size, or it cannot take it
+                copy.backup(live)  # page by page into the live file, under its locks
         finally:
             live.close()
-    finally:
-        backup_copy.close()
     db.engine.dispose()
 
 
+def _upgrade_and_compare(trial: Path) -> None:
+    """Run the migrations on the scratch copy and check that it is this blog's schema."""
+    from .. import create_app  # a second app, on the scratch copy only
+
+    config = {k: v for k, v in current_app.config.items() if k != "SQLALCHEMY_ENGINE_OPTIONS"}
+    scratch_app = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{trial}"})
+    with scratch_app.app_context():
+        try:
+            flask_migrate.upgrade()
+            with db.engine.connect() as connection:
+                context = MigrationContext.configure(connection, opts={"compare_type": True})
+                differences = compare_metadata(context, db.metadata)
+        except (Exception, SystemExit) as error:
+            raise RestoreRefused(
+                f"this SQLite file is not a backup of this blog ({error})"
+            ) from None
+        finally:
+            db.engine.dispose()
+    if differences:
+        raise RestoreRefused(
+            f"this SQLite file is not a backup of this blog: its tables differ ({differences[:3]})"
+        )
+
+
 def _check_schema(connection: sqlite3.Connection) -> None:
-    """A backup of this blog's schema, this version's or an older one."""
-    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    """A backup of this blog's schema, this version's or an older one, with nothing else."""
+    objects = connection.execute("SELECT type, name FROM sqlite_master").fetchall()
+    tables = {name for kind, name in objects if kind == "table"}
+    extras = sorted(f"{kind} {name}" for kind, name in objects if kind not in ("table", "index"))
     if not {"article", "comment"} <= tables:
         raise RestoreRefused("this SQLite file is not a backup of this blog")
+    if extras:
+        raise RestoreRefused(f"the backup holds what this blog never makes: {', '.join(extras)}")
     if "alembic_version" not in tables:
         return  # from before migrations: the first schema, which upgrade adopts
-    (revision,) = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
     known = {r.revision for r in _scripts().walk_revisions()}
-    if revision not in known:
+    if row is None or row[0] not in known:
         raise RestoreRefused(
-            f"the backup has schema {revision}, which this version of the blog does not know"
-            " (it was made by a newer version)"
+            f"the backup has schema {row[0] if row else 'none'}, which this version of the"
+            " blog does not know (it was made by a newer version, or is not a backup)"
         )
+
+
+def _end_every_admin_session() -> None:
+    db.session.execute(update(AdminUser).values(session_version=AdminUser.session_version + 1))
+    db.session.commit()
 
 
 def _scripts() -> ScriptDirectory:

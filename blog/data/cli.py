@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import click
+import flask_migrate
 from flask import Flask, current_app
 
 from . import backups, disqus, exchange, imports, wordpress
@@ -15,7 +16,10 @@ def register(app: Flask) -> None:
     def backup_command(folder: Path | None) -> None:
         """Back up the blog, safely while it serves (default folder: instance/backups)."""
         folder = folder or Path(current_app.instance_path) / "backups"
-        keep = int(current_app.config["BACKUP_KEEP"])
+        try:
+            keep = int(current_app.config["BACKUP_KEEP"])
+        except (TypeError, ValueError):
+            raise click.ClickException("BACKUP_KEEP must be a whole number") from None
         try:
             made = backups.backup(folder, keep)
         except (OSError, backups.RestoreRefused) as error:
@@ -40,8 +44,12 @@ def register(app: Flask) -> None:
     )
     def export_command(path: Path, with_secrets: bool) -> None:
         """Write the whole blog to PATH as JSON (see "Export and import" in the README)."""
+        flask_migrate.upgrade()  # a blog never set up exports as an empty one
         document = exchange.export_blog(with_secrets)
-        backups.write_atomically(path, lambda temp: backups.write_json(document, temp))
+        try:
+            backups.write_atomically(path, lambda temp: backups.write_json(document, temp))
+        except OSError as error:
+            raise click.ClickException(f"could not write {path}: {error.strerror}") from None
         click.echo(
             f"Exported {len(document['articles'])} article(s) and "
             f"{len(document['comments'])} comment(s) to {path}."
@@ -51,10 +59,11 @@ def register(app: Flask) -> None:
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     def import_command(path: Path) -> None:
         """Load a JSON export into this empty blog."""
+        flask_migrate.upgrade()  # into a new blog: its tables first
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
             counts = exchange.import_blog(document)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
             raise click.ClickException(f"{path} is not a JSON export: {error}") from None
         except exchange.ImportRefused as refusal:
             raise click.ClickException(f"nothing imported: {refusal}") from None

@@ -7,13 +7,15 @@ asked for. The format is described in the README ("Export and import"); `VERSION
 up whenever it changes.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, text
 
+from ..articles.publishing import SLUG
 from ..extensions import db
 from ..models import AdminUser, Article, Comment, CommentStatus, Throttle, WordRule, utcnow
+from ..web.text import clean_text
 
 FORMAT = "porchlight-blog"
 VERSION = 2  # 2 added "parent_id" and "import_key"; version 1 files are read as well
@@ -45,6 +47,8 @@ COMMENT_FIELDS = (
     "import_key",
 )
 SECRET_COMMENT_FIELDS = ("ip_hash",)
+# Ids up to here (a billion): ids after them still fit the INTEGER columns of PostgreSQL.
+MAX_IMPORTED_ID = 2**30
 DATES = {"published_at", "updated_at", "created_at"}
 
 
@@ -82,7 +86,11 @@ def export_blog(with_secrets: bool = False) -> dict[str, Any]:
     }
     if with_secrets:
         document["admins"] = [
-            {"username": a.username, "password_hash": a.password_hash}
+            {
+                "username": a.username,
+                "password_hash": a.password_hash,
+                "session_version": a.session_version,
+            }
             for a in session.scalars(select(AdminUser).order_by(AdminUser.id))
         ]
     session.rollback()  # only read
@@ -106,16 +114,21 @@ def import_blog(document: Any, replace: bool = False) -> dict[str, int]:
     try:
         articles = [_article(row) for row in _list(document, "articles")]
         known = {a.id for a in articles}
-        comments = _parents_first([_comment(row, known) for row in _list(document, "comments")])
+        comments = [_comment(row, known) for row in _list(document, "comments")]
         rules = [
             WordRule(kind=_text(r, "kind"), word=_text(r, "word"))
             for r in _list(document, "word_rules")
         ]
-        admins = [
-            AdminUser(username=_text(a, "username"), password_hash=_text(a, "password_hash"))
-            for a in _list(document, "admins")
-        ]
+        admins = [_admin(a) for a in _list(document, "admins")]
     except (KeyError, TypeError, ValueError) as error:
+        raise ImportRefused(f"the file does not match the export format: {error}") from None
+    for rows, what in ((articles, "article"), (comments, "comment")):
+        ids = [row.id for row in rows]
+        if len(ids) != len(set(ids)):
+            raise ImportRefused(f"the file has two {what}s with the same id")
+    try:
+        comments = _parents_first(comments)
+    except ValueError as error:
         raise ImportRefused(f"the file does not match the export format: {error}") from None
     published: dict[int, int] = {}
     for comment in comments:
@@ -156,39 +169,68 @@ def _list(document: dict, key: str) -> list[dict]:
     return rows
 
 
-def _text(row: dict, key: str, optional: bool = False) -> str | None:
+def _text(row: dict, key: str, optional: bool = False, limit: int | None = None) -> str | None:
+    """Text as the app's own forms would store it: no control characters (NUL among them,
+    which PostgreSQL refuses), within the column's length."""
     value = row.get(key) if optional else row[key]
     if value is None and optional:
         return None
     if not isinstance(value, str):
         raise ValueError(f'"{key}" must be text, got {value!r}')
+    value = clean_text(value)
+    if limit is not None and len(value) > limit:
+        raise ValueError(f'"{key}" is longer than {limit} characters')
     return value
 
 
 def _integer(row: dict, key: str) -> int:
     value = row[key]
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value < 2**31:
-        raise ValueError(f'"{key}" must be a whole number from 1, got {value!r}')
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_IMPORTED_ID:
+        raise ValueError(
+            f'"{key}" must be a whole number from 1 to {MAX_IMPORTED_ID}, got {value!r}'
+        )
     return value
 
 
 def _date(row: dict, key: str) -> datetime:
-    return datetime.fromisoformat(_text(row, key).removesuffix("Z"))
+    moment = datetime.fromisoformat(_text(row, key).replace("Z", "+00:00"))
+    if moment.tzinfo is not None:  # stored as naive UTC
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def _admin(row: dict) -> AdminUser:
+    username, password_hash = (
+        _text(row, "username", limit=80),
+        _text(row, "password_hash", limit=255),
+    )
+    if not username.strip() or not password_hash:
+        raise ValueError("an admin needs a username and a password hash")
+    version = row.get("session_version", 0)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise ValueError(f'"session_version" must be a whole number, got {version!r}')
+    # One more than exported: sessions of the old blog are over in the new one.
+    return AdminUser(username=username, password_hash=password_hash, session_version=version + 1)
 
 
 def _article(row: dict) -> Article:
+    slug = _text(row, "slug", limit=200)
+    if not SLUG.match(slug):
+        raise ValueError(f"article slug {slug!r} is not lower-case letters, digits and hyphens")
+    if not isinstance(row["is_published"], bool):
+        raise ValueError(f'"is_published" must be true or false, got {row["is_published"]!r}')
     article = Article(
         id=_integer(row, "id"),
-        slug=_text(row, "slug"),
-        title=_text(row, "title"),
-        author=_text(row, "author"),
+        slug=slug,
+        title=_text(row, "title", limit=300),
+        author=_text(row, "author", limit=120),
         description=_text(row, "description"),
         copyright_year=_integer(row, "copyright_year"),
-        copyright_holder=_text(row, "copyright_holder"),
+        copyright_holder=_text(row, "copyright_holder", limit=200),
         published_at=_date(row, "published_at"),
         updated_at=_date(row, "updated_at"),
-        is_published=bool(row["is_published"]),
-        import_key=_text(row, "import_key", optional=True),
+        is_published=row["is_published"],
+        import_key=_text(row, "import_key", optional=True, limit=300),
     )
     article.set_body(_text(row, "body_markdown"))
     return article
@@ -201,20 +243,23 @@ def _comment(row: dict, article_ids: set[int]) -> Comment:
     status = _text(row, "status")
     if status not in set(CommentStatus):
         raise ValueError(f"comment {row.get('id')!r} has an unknown status {status!r}")
+    url = _text(row, "author_url", optional=True, limit=200)
+    if url is not None and not url.lower().startswith(("http://", "https://")):
+        raise ValueError(f"comment {row.get('id')!r} has a web address that is not http(s)")
     comment = Comment(
         id=_integer(row, "id"),
         article_id=article_id,
-        author_name=_text(row, "author_name"),
-        author_email=_text(row, "author_email"),
-        author_url=_text(row, "author_url", optional=True),
+        author_name=_text(row, "author_name", limit=80),
+        author_email=_text(row, "author_email", limit=254),
+        author_url=url,
         created_at=_date(row, "created_at"),
         status=status,
-        fingerprint=_text(row, "fingerprint", optional=True),
-        ip_hash=_text(row, "ip_hash", optional=True),
+        fingerprint=_text(row, "fingerprint", optional=True, limit=64),
+        ip_hash=_text(row, "ip_hash", optional=True, limit=64),
         parent_id=_integer(row, "parent_id") if row.get("parent_id") is not None else None,
-        import_key=_text(row, "import_key", optional=True),
+        import_key=_text(row, "import_key", optional=True, limit=300),
     )
-    comment.set_body(_text(row, "body"))
+    comment.set_body(_text(row, "body", limit=5000))
     return comment
 
 
