@@ -453,16 +453,11 @@ def test_the_commands_explain_instead_of_failing(app, tmp_path, runner):
     deep.write_text("[" * 100_000 + "]" * 100_000)
     nested = runner.invoke(args=["import", str(deep)])
     assert nested.exit_code != 0 and "not a JSON export" in nested.output
-    empty_version = tmp_path / "empty-version.sqlite3"
-    with app.app_context():
-        made = backups.backup(tmp_path, keep=10)
-    with (
-        sqlite3.connect(made)
-        if made.suffix == ".sqlite3"
-        else sqlite3.connect(empty_version) as copy
-    ):
-        copy.execute("CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32))")
-        copy.execute("DELETE FROM alembic_version")
-    if made.suffix == ".sqlite3":
+    if on_sqlite(app):  # a backup whose version table is empty
+        with app.app_context():
+            made = backups.backup(tmp_path, keep=10)
+        with sqlite3.connect(made) as copy:
+            copy.execute("CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32))")
+            copy.execute("DELETE FROM alembic_version")
         result = runner.invoke(args=["restore", "--force", str(made)])
         assert result.exit_code != 0 and "schema none" in result.output
