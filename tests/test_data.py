@@ -2,20 +2,26 @@
 to, whole or absent, refused with a clear message when they should be."""
 
 import json
+import os
 import re
 import sqlite3
 import threading
 import time
+from contextlib import closing
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import URL, func, select, text
 from support import ARTICLE, TOKEN, add_comments, comment_data, form_tokens, make_article
 
+from blog import create_app
+from blog.admin import auth
 from blog.data import backups, exchange
 from blog.extensions import db
 from blog.models import AdminUser, Article, Comment, CommentStatus, WordRule
 
 POST = ARTICLE + "/comments"
+ON_SQLITE = not os.environ.get("TEST_DATABASE_URI")
+OWNER_HASH = auth.hash_password("x" * 12)
 
 
 def on_sqlite(app) -> bool:
@@ -34,7 +40,7 @@ def blog(app):
         db.session.add_all(
             [WordRule(kind="hold", word="refund"), WordRule(kind="block", word="casino")]
         )
-        db.session.add(AdminUser(username="owner", password_hash="scrypt:stand-in"))
+        db.session.add(AdminUser(username="owner", password_hash=OWNER_HASH))
         db.session.commit()
     return app
 
@@ -236,10 +242,10 @@ def test_the_export_leaves_secrets_out_unless_asked(blog):
         db.session.execute(text("UPDATE comment SET ip_hash = 'hashed-address'"))
         db.session.commit()
     plain = json.dumps(export(blog))
-    assert "hashed-address" not in plain and "scrypt:stand-in" not in plain
+    assert "hashed-address" not in plain and OWNER_HASH not in plain
     assert "owner" not in plain
     secret = json.dumps(export(blog, with_secrets=True))
-    assert "hashed-address" in secret and "scrypt:stand-in" in secret
+    assert "hashed-address" in secret and OWNER_HASH in secret
 
 
 def test_the_export_command_writes_the_documented_format(blog, tmp_path, runner):
@@ -356,13 +362,6 @@ def test_backups_and_exports_are_readable_by_the_owner_only(blog, tmp_path, runn
 
 
 def test_a_restore_or_import_never_brings_back_a_signed_out_session(blog, tmp_path, runner):
-    from blog.admin import auth
-
-    with blog.app_context():
-        db.session.execute(
-            text("UPDATE admin_user SET password_hash = :h"), {"h": auth.hash_password("x" * 12)}
-        )
-        db.session.commit()
     browser = blog.test_client()
     token = TOKEN.search(browser.get("/admin/login").get_data(as_text=True)).group(1)
     browser.post(
@@ -406,6 +405,10 @@ def test_a_backup_with_another_page_size_is_restored(blog, tmp_path, runner):
     assert "Comment number 3." in blog.test_client().get(ARTICLE).get_data(as_text=True)
 
 
+def same_import_key(document: dict) -> None:
+    document["comments"][1]["import_key"] = document["comments"][2]["import_key"] = "x"
+
+
 @pytest.mark.parametrize(
     "change, message",
     [
@@ -418,6 +421,18 @@ def test_a_backup_with_another_page_size_is_restored(blog, tmp_path, runner):
         (lambda d: d["comments"][0].update(body="b" * 5001), "longer than 5000"),
         (lambda d: d["comments"][0].update(id=2**31 - 1), "whole number from 1"),
         (lambda d: d.update(admins=[{"username": " ", "password_hash": ""}]), "needs a username"),
+        (
+            lambda d: d.update(
+                admins=[{"username": "owner", "password_hash": "scrypt:1048576:64:64$abc$def"}]
+            ),
+            "not a password hash",
+        ),
+        (lambda d: d["articles"][0].update(published_at="9999-12-31T23:59:59"), "the years"),
+        (lambda d: d["comments"][0].update(created_at="0001-01-01T00:00:00+01:00"), "the years"),
+        (same_import_key, "same import_key"),
+        (lambda d: d["comments"][0].update(author_name=" \u200b "), 'author_name" is empty'),
+        (lambda d: d["comments"][0].update(author_url="http://"), "not http"),
+        (lambda d: d["articles"][0].update(title=""), 'title" is empty'),
     ],
 )
 def test_an_export_is_held_to_the_blogs_own_rules(blog, change, message):
@@ -461,3 +476,94 @@ def test_the_commands_explain_instead_of_failing(app, tmp_path, runner):
             copy.execute("DELETE FROM alembic_version")
         result = runner.invoke(args=["restore", "--force", str(made)])
         assert result.exit_code != 0 and "schema none" in result.output
+
+
+def test_a_backup_in_another_text_encoding_is_refused(blog, tmp_path, runner):
+    if not on_sqlite(blog):
+        pytest.skip("a SQLite backup file")
+    with blog.app_context():
+        made = backups.backup(tmp_path, keep=10)
+    utf16 = tmp_path / "utf16.sqlite3"
+    with closing(sqlite3.connect(utf16)) as other, closing(sqlite3.connect(made)) as good:
+        other.execute("PRAGMA encoding='UTF-16le'")
+        other.executescript("\n".join(good.iterdump()))
+    result = runner.invoke(args=["restore", "--force", str(utf16)])
+    assert result.exit_code != 0 and "do not fit this blog" in result.output
+    client = blog.test_client()  # the live blog still takes posts
+    assert client.post(POST, data=comment_data(form_tokens(client, ARTICLE))).status_code == 303
+
+
+def test_a_restore_takes_the_rows_and_never_the_backups_own_schema(blog, tmp_path, runner):
+    if not on_sqlite(blog):
+        pytest.skip("a SQLite backup file")
+    with blog.app_context():
+        made = backups.backup(tmp_path, keep=10)
+    with sqlite3.connect(made) as copy:  # an index that would refuse every new comment
+        copy.execute("CREATE UNIQUE INDEX odd ON comment (CASE WHEN id > 5 THEN 1 ELSE id END)")
+    assert runner.invoke(args=["restore", "--force", str(made)]).exit_code == 0
+    client = blog.test_client()
+    for words in ("One more thought.", "And another."):
+        data = comment_data(form_tokens(client, ARTICLE), body=words)
+        assert client.post(POST, data=data).status_code == 303
+    assert "5 Comments" in client.get(ARTICLE).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("folder", ["q?x", "pc%41x", "hash #1"])
+def test_a_blog_in_a_folder_with_any_name_can_be_restored(tmp_path, folder):
+    if not ON_SQLITE:
+        pytest.skip("a SQLite database's folder")
+    live = tmp_path / folder / "blog.sqlite3"
+    live.parent.mkdir()
+    app = create_app(
+        {
+            "SECRET_KEY": "k",
+            "SITE_URL": "http://localhost",
+            "SQLALCHEMY_DATABASE_URI": URL.create("sqlite", database=str(live)).render_as_string(),
+        }
+    )
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        made = backups.backup(tmp_path / "backups", keep=10)
+    result = runner.invoke(args=["restore", "--force", str(made)])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in tmp_path.iterdir()} == {folder, "backups"}  # no stray files
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Comment.id))) > 100
+        db.engine.dispose()
+
+
+def test_imported_names_are_kept_on_one_line_without_direction_controls(blog):
+    document = export(blog)
+    document["comments"][0]["author_name"] = "Grace\nHopper \u202e"
+    with blog.app_context():
+        exchange.import_blog(document, replace=True)
+        name = db.session.get(Comment, document["comments"][0]["id"]).author_name
+    assert name == "Grace Hopper"
+
+
+@pytest.mark.parametrize("keep", [True, 1.5])
+def test_backup_keep_must_be_a_whole_number_not_a_lookalike(blog, tmp_path, runner, keep):
+    blog.config["BACKUP_KEEP"] = keep
+    result = runner.invoke(args=["backup", str(tmp_path)])
+    assert result.exit_code != 0 and "BACKUP_KEEP" in result.output
+
+
+def test_backups_running_at_once_all_succeed(blog, tmp_path):
+    folder = tmp_path / "backups"
+    errors = []
+
+    def one():
+        try:
+            with blog.app_context():
+                backups.backup(folder, keep=1)
+        except Exception as error:  # noqa: BLE001 - any failure is the finding
+            errors.append(error)
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == [] and len(list(folder.iterdir())) >= 1

@@ -10,6 +10,7 @@ disk and renamed into place, so a backup is whole or absent; the newest `keep` a
 import json
 import os
 import re
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable
@@ -17,11 +18,9 @@ from contextlib import closing
 from pathlib import Path
 
 import flask_migrate
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import URL, update
 
 from ..database import sqlite_file
 from ..extensions import db
@@ -57,15 +56,17 @@ def prune(folder: Path, keep: int) -> list[Path]:
     backups = sorted(p for p in folder.iterdir() if NAME.fullmatch(p.name))
     old = backups[: max(len(backups) - keep, 0)]
     for path in old:
-        path.unlink()
+        path.unlink(missing_ok=True)  # another backup running at once may prune it first
     return old
 
 
 def write_atomically(final: Path, write: Callable[[Path], None]) -> None:
     temp = final.with_name(f".{final.name}.partial")
     try:
+        # emails, and with secrets password hashes: the owner's alone, from the first byte
+        os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        os.chmod(temp, 0o600)
         write(temp)
-        os.chmod(temp, 0o600)  # emails, and with secrets password hashes: the owner's alone
         with temp.open("rb") as written:
             os.fsync(written.fileno())
         os.replace(temp, final)
@@ -91,7 +92,8 @@ def _copy_sqlite(source_path: str, target: Path) -> None:
 
 
 def write_json(document: dict, target: Path) -> None:
-    target.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n")
+    with target.open("r+", encoding="utf-8") as file:  # made 0600 by write_atomically
+        file.write(json.dumps(document, ensure_ascii=False, indent=1) + "\n")
 
 
 def _check_sqlite(connection: sqlite3.Connection) -> None:
@@ -132,16 +134,20 @@ def restore(path: Path, force: bool) -> str:
 
 
 def _restore_sqlite(path: Path) -> None:
-    """Copy the backup into a scratch file beside the database, bring that up to date and
-    check it against the models, and only then copy it into the live database."""
+    """The backup's rows, never its schema: it is copied to a scratch file beside the
+    database and brought up to date there; a fresh database made by our own migrations
+    takes its rows, table by table; only that is copied into the live database."""
     database = sqlite_file(db.engine)
     if database is None:
         raise RestoreRefused(
             "a SQLite backup restores into a SQLite blog; move to PostgreSQL with "
             "`flask export` and `flask import`"
         )
-    with tempfile.TemporaryDirectory(dir=Path(database).parent) as scratch:
-        trial = Path(scratch) / "restore.sqlite3"
+    folder = Path(database).parent
+    for stale in folder.glob(f"{SCRATCH_PREFIX}*"):  # left by a restore that was killed
+        shutil.rmtree(stale, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=folder) as scratch:
+        trial, fresh = Path(scratch) / "backup.sqlite3", Path(scratch) / "fresh.sqlite3"
         backup_copy = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             _check_sqlite(backup_copy)
@@ -150,13 +156,15 @@ def _restore_sqlite(path: Path) -> None:
                 backup_copy.backup(copy)
         finally:
             backup_copy.close()
-        _upgrade_and_compare(trial)
+        _migrate(trial)
+        _migrate(fresh)
+        _copy_rows(trial, fresh)
         db.session.remove()
         db.engine.dispose()
         live = sqlite3.connect(database, timeout=current_app.config["DATABASE_BUSY_SECONDS"])
         try:
             (page_size,) = live.execute("PRAGMA page_size").fetchone()
-            with closing(sqlite3.connect(trial, isolation_level=None)) as copy:
+            with closing(sqlite3.connect(fresh, isolation_level=None)) as copy:
                 copy.execute("PRAGMA journal_mode=DELETE")
                 copy.execute(f"PRAGMA page_size={int(page_size)}")
                 copy.execute("VACUUM")  # the live database's page size, or it cannot take it
@@ -166,28 +174,47 @@ def _restore_sqlite(path: Path) -> None:
     db.engine.dispose()
 
 
-def _upgrade_and_compare(trial: Path) -> None:
-    """Run the migrations on the scratch copy and check that it is this blog's schema."""
-    from .. import create_app  # a second app, on the scratch copy only
+SCRATCH_PREFIX = ".restore-"
+
+
+def _migrate(scratch: Path) -> None:
+    """Bring a scratch database to the newest schema with our migrations (a second app,
+    on that file only)."""
+    from .. import create_app
 
     config = {k: v for k, v in current_app.config.items() if k != "SQLALCHEMY_ENGINE_OPTIONS"}
-    scratch_app = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{trial}"})
+    uri = URL.create("sqlite", database=str(scratch)).render_as_string()
+    scratch_app = create_app({**config, "SQLALCHEMY_DATABASE_URI": uri})
     with scratch_app.app_context():
         try:
             flask_migrate.upgrade()
-            with db.engine.connect() as connection:
-                context = MigrationContext.configure(connection, opts={"compare_type": True})
-                differences = compare_metadata(context, db.metadata)
         except (Exception, SystemExit) as error:
             raise RestoreRefused(
                 f"this SQLite file is not a backup of this blog ({error})"
             ) from None
         finally:
             db.engine.dispose()
-    if differences:
-        raise RestoreRefused(
-            f"this SQLite file is not a backup of this blog: its tables differ ({differences[:3]})"
-        )
+
+
+def _copy_rows(source: Path, target: Path) -> None:
+    """Every row of the blog's tables, column by column as the models name them."""
+    with closing(sqlite3.connect(target, isolation_level=None)) as connection:
+        try:
+            connection.execute("ATTACH DATABASE ? AS backup", (str(source),))
+            connection.execute("PRAGMA foreign_keys=OFF")  # replies may come before parents
+            connection.execute("BEGIN")
+            for table in db.metadata.sorted_tables:
+                columns = ", ".join(f'"{column.name}"' for column in table.columns)
+                connection.execute(
+                    f'INSERT INTO main."{table.name}" ({columns})'
+                    f' SELECT {columns} FROM backup."{table.name}"'
+                )
+            broken = connection.execute("PRAGMA main.foreign_key_check").fetchall()
+            if broken:
+                raise sqlite3.IntegrityError(f"rows that point nowhere: {broken[:3]}")
+            connection.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise RestoreRefused(f"the backup's rows do not fit this blog: {error}") from None
 
 
 def _check_schema(connection: sqlite3.Connection) -> None:

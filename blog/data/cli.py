@@ -16,10 +16,11 @@ def register(app: Flask) -> None:
     def backup_command(folder: Path | None) -> None:
         """Back up the blog, safely while it serves (default folder: instance/backups)."""
         folder = folder or Path(current_app.instance_path) / "backups"
-        try:
-            keep = int(current_app.config["BACKUP_KEEP"])
-        except (TypeError, ValueError):
-            raise click.ClickException("BACKUP_KEEP must be a whole number") from None
+        keep = current_app.config["BACKUP_KEEP"]
+        if isinstance(keep, str) and keep.strip().isdigit():
+            keep = int(keep)
+        if not isinstance(keep, int) or isinstance(keep, bool):
+            raise click.ClickException(f"BACKUP_KEEP must be a whole number, not {keep!r}")
         try:
             made = backups.backup(folder, keep)
         except (OSError, backups.RestoreRefused) as error:

@@ -19,7 +19,15 @@ from ..articles.revisions import record_change
 from ..extensions import db
 from ..models import Article, Comment, CommentStatus
 from ..web.text import clean_line
-from .imports import ImportRefused, Summary, comment_text, kept_ancestor, parse_safely, web_address
+from .imports import (
+    ImportRefused,
+    Summary,
+    comment_text,
+    kept_ancestor,
+    parse_safely,
+    plausible,
+    web_address,
+)
 
 DISQUS = "{http://disqus.com}"
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
@@ -134,7 +142,7 @@ def _created(post: Element) -> datetime:
     moment = datetime.fromisoformat(_text(post, "createdAt").replace("Z", "+00:00"))
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
+    return plausible(moment)
 
 
 def _text(element: Element, name: str) -> str:

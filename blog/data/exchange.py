@@ -7,15 +7,18 @@ asked for. The format is described in the README ("Export and import"); `VERSION
 up whenever it changes.
 """
 
+import re
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select, text
 
 from ..articles.publishing import SLUG
 from ..extensions import db
 from ..models import AdminUser, Article, Comment, CommentStatus, Throttle, WordRule, utcnow
-from ..web.text import clean_text
+from ..web.text import clean_line, clean_text, has_visible_text
+from .imports import YEARS
 
 FORMAT = "porchlight-blog"
 VERSION = 2  # 2 added "parent_id" and "import_key"; version 1 files are read as well
@@ -47,6 +50,10 @@ COMMENT_FIELDS = (
     "import_key",
 )
 SECRET_COMMENT_FIELDS = ("ip_hash",)
+# werkzeug's scrypt and pbkdf2 hashes, with a cost a sign-in can afford.
+PASSWORD_HASH = re.compile(
+    r"(scrypt:\d+:\d+:\d+|pbkdf2:sha(256|512):\d+)\$[^$]{1,64}\$[0-9a-f]{32,256}"
+)
 # Ids up to here (a billion): ids after them still fit the INTEGER columns of PostgreSQL.
 MAX_IMPORTED_ID = 2**30
 DATES = {"published_at", "updated_at", "created_at"}
@@ -123,9 +130,14 @@ def import_blog(document: Any, replace: bool = False) -> dict[str, int]:
     except (KeyError, TypeError, ValueError) as error:
         raise ImportRefused(f"the file does not match the export format: {error}") from None
     for rows, what in ((articles, "article"), (comments, "comment")):
-        ids = [row.id for row in rows]
-        if len(ids) != len(set(ids)):
-            raise ImportRefused(f"the file has two {what}s with the same id")
+        for field_name in ("id", "import_key", *(("slug",) if what == "article" else ())):
+            values = [getattr(row, field_name) for row in rows]
+            values = [v for v in values if v is not None]
+            if len(values) != len(set(values)):
+                raise ImportRefused(f"the file has two {what}s with the same {field_name}")
+    names = [admin.username for admin in admins]
+    if len(names) != len(set(names)):
+        raise ImportRefused("the file has two admins with the same username")
     try:
         comments = _parents_first(comments)
     except ValueError as error:
@@ -193,10 +205,40 @@ def _integer(row: dict, key: str) -> int:
 
 
 def _date(row: dict, key: str) -> datetime:
-    moment = datetime.fromisoformat(_text(row, key).replace("Z", "+00:00"))
-    if moment.tzinfo is not None:  # stored as naive UTC
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    try:
+        moment = datetime.fromisoformat(_text(row, key).replace("Z", "+00:00"))
+        if moment.tzinfo is not None:  # stored as naive UTC
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        moment = datetime.min
+    if not YEARS[0] <= moment.year <= YEARS[1]:  # shown in any time zone without overflow
+        raise ValueError(f'"{key}" must be a time between the years {YEARS[0]} and {YEARS[1]}')
     return moment
+
+
+def _line(row: dict, key: str, limit: int, optional: bool = False) -> str | None:
+    """A one-line field as the forms keep it: no newlines or bidirectional controls."""
+    value = _text(row, key, optional=optional)
+    if value is None:
+        return None
+    value = clean_line(value)
+    if len(value) > limit:
+        raise ValueError(f'"{key}" is longer than {limit} characters')
+    return value
+
+
+def _required(value: str, key: str) -> str:
+    if not has_visible_text(value):
+        raise ValueError(f'"{key}" is empty')
+    return value
+
+
+def _sane_cost(password_hash: str) -> bool:
+    method = password_hash.split("$", 1)[0].split(":")
+    if method[0] == "scrypt":
+        n, r, p = map(int, method[1:])
+        return n <= 2**17 and n & (n - 1) == 0 and 1 <= r <= 16 and 1 <= p <= 4
+    return int(method[2]) <= 2_000_000
 
 
 def _admin(row: dict) -> AdminUser:
@@ -206,6 +248,8 @@ def _admin(row: dict) -> AdminUser:
     )
     if not username.strip() or not password_hash:
         raise ValueError("an admin needs a username and a password hash")
+    if not PASSWORD_HASH.fullmatch(password_hash) or not _sane_cost(password_hash):
+        raise ValueError(f"admin {username!r}: not a password hash this blog makes")
     version = row.get("session_version", 0)
     if not isinstance(version, int) or isinstance(version, bool) or version < 0:
         raise ValueError(f'"session_version" must be a whole number, got {version!r}')
@@ -222,11 +266,11 @@ def _article(row: dict) -> Article:
     article = Article(
         id=_integer(row, "id"),
         slug=slug,
-        title=_text(row, "title", limit=300),
-        author=_text(row, "author", limit=120),
+        title=_required(_line(row, "title", 300), "title"),
+        author=_required(_line(row, "author", 120), "author"),
         description=_text(row, "description"),
         copyright_year=_integer(row, "copyright_year"),
-        copyright_holder=_text(row, "copyright_holder", limit=200),
+        copyright_holder=_line(row, "copyright_holder", 200),
         published_at=_date(row, "published_at"),
         updated_at=_date(row, "updated_at"),
         is_published=row["is_published"],
@@ -243,14 +287,15 @@ def _comment(row: dict, article_ids: set[int]) -> Comment:
     status = _text(row, "status")
     if status not in set(CommentStatus):
         raise ValueError(f"comment {row.get('id')!r} has an unknown status {status!r}")
-    url = _text(row, "author_url", optional=True, limit=200)
-    if url is not None and not url.lower().startswith(("http://", "https://")):
+    url = _line(row, "author_url", 200, optional=True) or None
+    parts = urlsplit(url or "http://x")
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ValueError(f"comment {row.get('id')!r} has a web address that is not http(s)")
     comment = Comment(
         id=_integer(row, "id"),
         article_id=article_id,
-        author_name=_text(row, "author_name", limit=80),
-        author_email=_text(row, "author_email", limit=254),
+        author_name=_required(_line(row, "author_name", 80), "author_name"),
+        author_email=_line(row, "author_email", 254),
         author_url=url,
         created_at=_date(row, "created_at"),
         status=status,
@@ -259,7 +304,7 @@ def _comment(row: dict, article_ids: set[int]) -> Comment:
         parent_id=_integer(row, "parent_id") if row.get("parent_id") is not None else None,
         import_key=_text(row, "import_key", optional=True, limit=300),
     )
-    comment.set_body(_text(row, "body", limit=5000))
+    comment.set_body(_required(_text(row, "body", limit=5000), "body"))
     return comment
 
 

@@ -6,6 +6,7 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
 
@@ -77,3 +78,12 @@ def kept_ancestor(parent: str, parents: dict[str, str], ours: dict[str, int]) ->
         seen.add(parent)
         parent = parents.get(parent, "")
     return None
+
+
+YEARS = (1900, 2200)  # dates outside these cannot be shown in every time zone
+
+
+def plausible(moment: datetime) -> datetime:
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise ValueError(f"a date out of range: {moment.isoformat()}")
+    return moment

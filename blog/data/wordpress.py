@@ -25,7 +25,15 @@ from ..extensions import db
 from ..models import Article, Comment, CommentStatus
 from ..rendering import plain_text
 from ..web.text import clean_line, clean_text
-from .imports import ImportRefused, Summary, comment_text, kept_ancestor, parse_safely, web_address
+from .imports import (
+    ImportRefused,
+    Summary,
+    comment_text,
+    kept_ancestor,
+    parse_safely,
+    plausible,
+    web_address,
+)
 
 NAMESPACES = {
     "wp": re.compile(r"https?://wordpress\.org/export/1\.[0-2]/$"),
@@ -177,7 +185,7 @@ def _date(element: Element, name: str) -> datetime:
     """The GMT time WordPress keeps beside the local one (empty for some drafts)."""
     for candidate in (_text(element, f"{name}_gmt"), _text(element, name)):
         if candidate and candidate != NO_DATE:
-            return datetime.strptime(candidate, "%Y-%m-%d %H:%M:%S")
+            return plausible(datetime.strptime(candidate, "%Y-%m-%d %H:%M:%S"))
     raise ValueError(f"no date in {name}")
 
 
