@@ -567,3 +567,30 @@ def test_backups_running_at_once_all_succeed(blog, tmp_path):
     for thread in threads:
         thread.join(30)
     assert errors == [] and len(list(folder.iterdir())) >= 1
+
+
+def test_after_a_restore_a_reused_id_never_shows_someone_elses_held_comment(blog):
+    """A restore from an older backup hands ids out again; a browser's own-comments cookie
+    names its comments by id and by when they were posted, so a new comment with an old id
+    is not theirs."""
+    blog.config["COMMENT_MODERATION"] = "all"
+    first = blog.test_client()
+    first.post(POST, data=comment_data(form_tokens(first, ARTICLE), body="Mine, held."))
+    with blog.app_context():
+        mine = db.session.scalar(select(Comment).where(Comment.body == "Mine, held."))
+        reused_id = mine.id
+        db.session.delete(mine)  # the restored backup is older than this comment
+        db.session.commit()
+        stranger = Comment(
+            id=reused_id,  # what SQLite hands out next, after such a restore
+            article_id=1,
+            author_name="Someone Else",
+            author_email="else@example.com",
+            status=CommentStatus.PENDING,
+        )
+        stranger.set_body("Someone else's held words.")
+        db.session.add(stranger)
+        db.session.commit()
+    page = first.get(ARTICLE).get_data(as_text=True)
+    assert "Someone else's held words." not in page
+    assert first.get(f"{POST}/{reused_id}").status_code == 404

@@ -1,5 +1,7 @@
 """Reads of an article's comments, a page at a time by key."""
 
+from datetime import datetime
+
 from sqlalchemy import and_, or_, select
 
 from ..extensions import db
@@ -64,13 +66,14 @@ def comment_before(comment, within: int) -> tuple[int | None, bool]:
     return (earlier[0] if earlier else None), len(earlier) < within
 
 
-def held_among(article_id: int, ids: list[int]) -> list[int]:
-    """Which of `ids` are held comments on this article (a reader's own, to show them)."""
+def held_among(article_id: int, ids: list[int]) -> list[tuple[int, datetime]]:
+    """Which of `ids` are held comments on this article, with when each was posted (a
+    reader's own, to show them)."""
     if not ids:
         return []
-    stmt = select(Comment.id).where(
+    stmt = select(Comment.id, Comment.created_at).where(
         Comment.article_id == article_id,
         Comment.id.in_(ids),
         Comment.status == CommentStatus.PENDING,
     )
-    return list(db.session.scalars(stmt))
+    return [(i, posted) for i, posted in db.session.execute(stmt)]

@@ -62,7 +62,8 @@ def permalink(slug: str, comment_id: int):
     article, _ = article_or_404(slug)
     comment = db.session.get(Comment, comment_id)
     visible = comment is not None and (
-        comment.status == CommentStatus.PUBLISHED or comment.id in own_comments.own_comment_ids()
+        comment.status == CommentStatus.PUBLISHED
+        or own_comments.is_own(comment.id, comment.created_at)
     )
     if not visible or comment.article_id != article.id:
         abort(404, description="That comment is not available. It may have been removed.")
@@ -186,5 +187,5 @@ def answer_created(article: Article, comment: NewComment, comment_count: int):
         )
     else:
         response = redirect(comment_location(article, comment), 303)
-    own_comments.remember(response, comment.id)  # also lets them past a shared cache
+    own_comments.remember(response, comment.id, comment.created_at)  # past shared caches too
     return response
