@@ -9,24 +9,23 @@ so importing the same file again adds nothing twice.
 """
 
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element
 
 from sqlalchemy import select
 
-from ..articles.revisions import record_change
 from ..extensions import db
 from ..models import Article, Comment, CommentStatus
-from ..web.text import clean_line
 from .imports import (
     ImportRefused,
+    Incoming,
     Summary,
-    comment_text,
-    kept_ancestor,
+    imported_comment,
     parse_safely,
     plausible,
-    web_address,
+    store_comments,
 )
 
 DISQUS = "{http://disqus.com}"
@@ -85,57 +84,40 @@ def _match(thread: Element, articles: dict[str, int]) -> int | None:
 
 
 def _store_posts(article_id: int, posts: list[Element], summary: Summary) -> None:
-    parents = {
-        post.get(DSQ_ID, ""): (
-            parent.get(DSQ_ID, "") if (parent := post.find(f"{DISQUS}parent")) is not None else ""
-        )
-        for post in posts
-    }
-    ours: dict[str, int] = {}
-    published = 0
+    incoming = []
     for post in sorted(posts, key=_created):  # a reply comes after what it answers
-        dsq_id = post.get(DSQ_ID, "")
+        dsq_id, parent = post.get(DSQ_ID, ""), post.find(f"{DISQUS}parent")
         key = f"disqus:{dsq_id}"
-        existing = db.session.scalar(select(Comment.id).where(Comment.import_key == key))
-        if existing is not None:
-            ours[dsq_id] = existing
-            summary.already["comments"] += 1
-            continue
-        if _text(post, "isDeleted") == "true":
-            summary.skipped["deleted comments"] += 1
-            continue
-        comment = _new_comment(post, article_id, key)
-        comment.parent_id = kept_ancestor(parents.get(dsq_id, ""), parents, ours)
-        db.session.add(comment)
-        db.session.flush()
-        ours[dsq_id] = comment.id
-        summary.comments[comment.status] += 1
-        published += comment.status == CommentStatus.PUBLISHED
-    if published:
-        record_change(article_id, published_delta=published)
+        incoming.append(
+            Incoming(
+                source_id=dsq_id,
+                parent=parent.get(DSQ_ID, "") if parent is not None else "",
+                key=key,
+                skipped="deleted comments" if _text(post, "isDeleted") == "true" else None,
+                make=partial(_new_comment, post, article_id, key),
+            )
+        )
+    store_comments(article_id, incoming, summary)
 
 
 def _new_comment(post: Element, article_id: int, key: str) -> Comment:
     author = post.find(f"{DISQUS}author")
-    name = clean_line(_text(author, "name")) if author is not None else ""
-    email = clean_line(_text(author, "email")) if author is not None else ""
     if _text(post, "isSpam") == "true":
         status = CommentStatus.SPAM
     elif _text(post, "isApproved") == "false":
         status = CommentStatus.PENDING
     else:
         status = CommentStatus.PUBLISHED
-    comment = Comment(
+    return imported_comment(
         article_id=article_id,
-        author_name=(name or "Anonymous")[:80],
-        author_email=email if len(email) <= 254 else "",
-        author_url=web_address(clean_line(_text(author, "link")) if author is not None else ""),
+        key=key,
+        name=_text(author, "name"),
+        email=_text(author, "email"),
+        url=_text(author, "link"),
         created_at=_created(post),
         status=status,
-        import_key=key,
+        html=_text(post, "message"),
     )
-    comment.set_body(comment_text(_text(post, "message")) or "(empty)")
-    return comment
 
 
 def _created(post: Element) -> datetime:
@@ -145,6 +127,6 @@ def _created(post: Element) -> datetime:
     return plausible(moment)
 
 
-def _text(element: Element, name: str) -> str:
-    found = element.find(f"{DISQUS}{name}")
+def _text(element: Element | None, name: str) -> str:
+    found = element.find(f"{DISQUS}{name}") if element is not None else None
     return (found.text or "").strip() if found is not None else ""

@@ -13,6 +13,7 @@ external references.
 import re
 import unicodedata
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote
 from xml.etree.ElementTree import Element
@@ -20,19 +21,18 @@ from xml.etree.ElementTree import Element
 from sqlalchemy import select
 
 from ..articles.publishing import SLUG
-from ..articles.revisions import record_change
 from ..extensions import db
 from ..models import Article, Comment, CommentStatus
 from ..rendering import plain_text
 from ..web.text import clean_line, clean_text
 from .imports import (
     ImportRefused,
+    Incoming,
     Summary,
-    comment_text,
-    kept_ancestor,
+    imported_comment,
     parse_safely,
     plausible,
-    web_address,
+    store_comments,
 )
 
 NAMESPACES = {
@@ -96,31 +96,20 @@ def _store_post(item: Element, site: str, authors: dict, summary: Summary) -> No
         db.session.add(article)
         db.session.flush()
         summary.articles += 1
-    published = 0
-    ours: dict[str, int] = {}  # WordPress comment id -> ours, for threads
-    parents: dict[str, str] = {}
-    for element in _all(item, "wp:comment"):
+    incoming = []
+    for element in _all(item, "wp:comment"):  # WordPress lists parents before replies
         wp_id = _text(element, "wp:comment_id")
-        parents[wp_id] = _text(element, "wp:comment_parent")
-        comment_key = f"wordpress:{site}:comment:{wp_id}"
-        existing = db.session.scalar(select(Comment.id).where(Comment.import_key == comment_key))
-        if existing is not None:
-            ours[wp_id] = existing
-            summary.already["comments"] += 1
-            continue
-        why_not = _why_skipped(element)
-        if why_not:
-            summary.skipped[why_not] += 1
-            continue
-        comment = _new_comment(element, article.id, comment_key)
-        comment.parent_id = kept_ancestor(parents[wp_id], parents, ours)
-        db.session.add(comment)
-        db.session.flush()
-        ours[wp_id] = comment.id
-        summary.comments[comment.status] += 1
-        published += comment.status == CommentStatus.PUBLISHED
-    if published:
-        record_change(article.id, published_delta=published)
+        key = f"wordpress:{site}:comment:{wp_id}"
+        incoming.append(
+            Incoming(
+                source_id=wp_id,
+                parent=_text(element, "wp:comment_parent"),
+                key=key,
+                skipped=_why_skipped(element),
+                make=partial(_new_comment, element, article.id, key),
+            )
+        )
+    store_comments(article.id, incoming, summary)
 
 
 def _why_skipped(element: Element) -> str | None:
@@ -153,19 +142,16 @@ def _new_article(item: Element, key: str, authors: dict) -> Article:
 
 
 def _new_comment(element: Element, article_id: int, key: str) -> Comment:
-    url = clean_line(_text(element, "wp:comment_author_url"))
-    email = clean_line(_text(element, "wp:comment_author_email"))
-    comment = Comment(
+    return imported_comment(
         article_id=article_id,
-        author_name=(clean_line(_text(element, "wp:comment_author")) or "Anonymous")[:80],
-        author_email=email if len(email) <= 254 else "",
-        author_url=web_address(url),
+        key=key,
+        name=_text(element, "wp:comment_author"),
+        email=_text(element, "wp:comment_author_email"),
+        url=_text(element, "wp:comment_author_url"),
         created_at=_date(element, "wp:comment_date"),
         status=STATUSES[_text(element, "wp:comment_approved")],
-        import_key=key,
+        html=_text(element, "wp:comment_content"),
     )
-    comment.set_body(comment_text(_text(element, "wp:comment_content")) or "(empty)")
-    return comment
 
 
 def _slug(name: str, title: str, post_id: str) -> str:
