@@ -6,18 +6,16 @@ import os
 import re
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from served import flask_commands, start_gunicorn, workers_of
 from sqlalchemy import create_engine, text
 
 from bench.nginx import free_port, stop
 
-ROOT = Path(__file__).resolve().parents[2]
 ARTICLE = "/articles/saying-no-without-a-speech"
 STARTED = re.compile(rb'name="comment-started" type="hidden" value="([^"]*)"')
 
@@ -53,44 +51,6 @@ def post(port: int, started: str, words: str, client: int) -> int:
     return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else 0
 
 
-def start(uri: str, port: int, log: Path) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
-    env.update(
-        FLASK_SQLALCHEMY_DATABASE_URI=uri,
-        FLASK_SECRET_KEY="crash-test-secret",
-        FLASK_SITE_URL=f"http://127.0.0.1:{port}",
-        FLASK_COMMENT_MODERATION='"none"',
-        FLASK_COMMENT_MIN_FILL_SECONDS="0",
-        FLASK_COMMENT_FLOOD_SECONDS="0",
-        HOST="127.0.0.1",
-        PORT=str(port),
-        WORKERS="2",
-    )
-    with log.open("a") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", "app:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while True:
-        assert process.poll() is None, log.read_text()
-        try:
-            if b" 200 " in exchange(port, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")[:20]:
-                return process
-        except OSError:
-            pass
-        assert time.monotonic() < deadline, "gunicorn did not start"
-        time.sleep(0.1)
-
-
-def workers_of(master: int) -> list[int]:
-    out = subprocess.run(["ps", "--ppid", str(master), "-o", "pid="], capture_output=True)
-    return [int(pid) for pid in out.stdout.split()]
-
-
 def fresh_demo_blog(tmp_path: Path) -> str:
     """The demo blog in the test database: a SQLite file, or the PostgreSQL test database
     emptied first."""
@@ -101,17 +61,7 @@ def fresh_demo_blog(tmp_path: Path) -> str:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
-    env.update(FLASK_SQLALCHEMY_DATABASE_URI=uri, FLASK_SECRET_KEY="crash-test-secret")
-    for command in ("init-db", "seed-demo"):
-        done = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "app", command],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
+    flask_commands(uri, "init-db", "seed-demo")
     return uri
 
 
@@ -119,7 +69,7 @@ def test_a_crash_mid_load_loses_nothing_acknowledged_and_stores_nothing_twice(tm
     uri = fresh_demo_blog(tmp_path)
     port = free_port()
     log = tmp_path / "gunicorn.log"
-    server = start(uri, port, log)
+    server = start_gunicorn(uri, port, log)
     page = exchange(port, f"GET {ARTICLE} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
     started = STARTED.search(page).group(1).decode()
     acknowledged: list[str] = []
@@ -145,7 +95,7 @@ def test_a_crash_mid_load_loses_nothing_acknowledged_and_stores_nothing_twice(tm
         os.kill(server.pid, signal.SIGKILL)  # then the master; its workers follow
         server.wait(10)
         time.sleep(0.5)
-        server = start(uri, port, log)  # the restart
+        server = start_gunicorn(uri, port, log)  # the restart
         time.sleep(1.5)
     finally:
         done.set()

@@ -9,7 +9,6 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -18,10 +17,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from served import flask_commands, start_gunicorn, workers_of
 
 from bench.nginx import free_port, stop
 
-ROOT = Path(__file__).resolve().parents[2]
 ARTICLE = "/articles/saying-no-without-a-speech"
 STARTED = re.compile(r'name="comment-started" type="hidden" value="([^"]*)"')
 
@@ -85,49 +84,31 @@ class Blog:
         ] + (["HX-Request: true"] if htmx else [])
         return self.raw(("\r\n".join(lines) + "\r\n\r\n").encode() + form)
 
+    def chunked_post(self, content_type: str, body: bytes) -> Answer:
+        """A comment post whose body comes in one chunk, with no Content-Length."""
+        head = (
+            f"POST {ARTICLE}/comments HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            f"Content-Type: {content_type}\r\n"
+            f"Origin: {self.site_url}\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        chunk = f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
+        return self.raw(head.encode() + chunk)
+
     def comments_saying(self, words: str) -> int:
         with sqlite3.connect(self.database) as connection:
             query = "SELECT count(*) FROM comment WHERE body = ?"
             return connection.execute(query, (words,)).fetchone()[0]
 
     def workers(self) -> list[int]:
-        out = subprocess.run(
-            ["ps", "--ppid", str(self.process.pid), "-o", "pid="], capture_output=True, text=True
-        ).stdout
-        return [int(pid) for pid in out.split()]
-
-
-def run_checked(command, **kwargs) -> None:
-    done = subprocess.run(command, capture_output=True, text=True, **kwargs)
-    assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}"
+        return workers_of(self.process.pid)
 
 
 @pytest.fixture(scope="module")
 def demo_database(tmp_path_factory) -> Path:
     """The demo blog, built once; each server gets its own copy."""
     database = tmp_path_factory.mktemp("demo") / "blog.sqlite3"
-    env = base_env(database, 0)
-    flask = [sys.executable, "-m", "flask", "--app", "app"]
-    run_checked([*flask, "init-db"], cwd=ROOT, env=env)
-    run_checked([*flask, "seed-demo"], cwd=ROOT, env=env)
+    flask_commands(f"sqlite:///{database}", "init-db", "seed-demo")
     return database
-
-
-def base_env(database: Path, port: int, **settings) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
-    env.update(
-        FLASK_SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}",
-        FLASK_SECRET_KEY="gunicorn-test-secret",
-        FLASK_SITE_URL=f"http://127.0.0.1:{port}",
-        FLASK_COMMENT_MODERATION='"none"',
-        FLASK_COMMENT_MIN_FILL_SECONDS="0",
-        FLASK_COMMENT_FLOOD_SECONDS="0",
-        HOST="127.0.0.1",
-        PORT=str(port),
-        WORKERS="2",
-    )
-    env.update({f"FLASK_{k}": str(v) for k, v in settings.items()})
-    return env
 
 
 @contextmanager
@@ -139,26 +120,9 @@ def serving(demo_database: Path, tmp_path: Path, database: Path | None = None, *
             source.backup(copy)
     port = free_port()
     log = tmp_path / "gunicorn.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", "app:app"],
-            cwd=ROOT,
-            env=base_env(database, port, **settings),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    blog = Blog(port, database, process, log)
+    process = start_gunicorn(f"sqlite:///{database}", port, log, **settings)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, f"gunicorn exited:\n{log.read_text()}"
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.1)
-        yield blog
+        yield Blog(port, database, process, log)
     finally:
         stop(process)
 
@@ -203,14 +167,8 @@ def test_03_an_unreadable_cookie_gets_the_page_with_its_headers(demo_database, t
 # 10. Chunked bodies over the limit got 400 instead of 413.
 def test_10_a_chunked_body_over_the_limit_is_413(demo_database, tmp_path):
     with serving(demo_database, tmp_path) as blog:
-        chunk = b"comment-body=" + b"x" * 70_000  # over MAX_CONTENT_LENGTH (64 KB)
-        request = (
-            f"POST {ARTICLE}/comments HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-            f"Content-Type: application/x-www-form-urlencoded\r\n"
-            f"Origin: {blog.site_url}\r\nTransfer-Encoding: chunked\r\n\r\n"
-        ).encode()
-        request += f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n0\r\n\r\n"
-        answer = blog.raw(request)
+        body = b"comment-body=" + b"x" * 70_000  # over MAX_CONTENT_LENGTH (64 KB)
+        answer = blog.chunked_post("application/x-www-form-urlencoded", body)
         assert answer.status == 413
         assert answer.header("Content-Security-Policy")
         assert "larger than this site accepts" in answer.text
@@ -322,11 +280,5 @@ def test_16_workers_stop_as_soon_as_their_master_is_killed(demo_database, tmp_pa
 
 def test_10_a_chunked_body_that_is_not_a_form_is_413_when_too_large(demo_database, tmp_path):
     with serving(demo_database, tmp_path) as blog:
-        chunk = b'{"comment-body": "' + b"x" * 70_000 + b'"}'
-        request = (
-            f"POST {ARTICLE}/comments HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-            f"Content-Type: application/json\r\n"
-            f"Origin: {blog.site_url}\r\nTransfer-Encoding: chunked\r\n\r\n"
-        ).encode()
-        request += f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n0\r\n\r\n"
-        assert blog.raw(request).status == 413
+        body = b'{"comment-body": "' + b"x" * 70_000 + b'"}'
+        assert blog.chunked_post("application/json", body).status == 413
