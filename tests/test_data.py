@@ -171,15 +171,22 @@ def test_restore_checks_the_file_first(blog, tmp_path, runner, damage, message):
         assert db.session.scalar(select(func.count(Comment.id))) == 5
 
 
-def test_restore_refuses_a_backup_from_a_newer_version(blog, tmp_path, runner):
-    if not on_sqlite(blog):
-        pytest.skip("a SQLite backup file; the JSON export has its own version check below")
-    with blog.app_context():
-        made = backups.backup(tmp_path, keep=10)
+def backup_of_schema(app, folder, version: str | None):
+    """A SQLite backup whose alembic_version says `version` (None: says nothing)."""
+    with app.app_context():
+        made = backups.backup(folder, keep=10)
     with sqlite3.connect(made) as copy:
         copy.execute("CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32))")
         copy.execute("DELETE FROM alembic_version")
-        copy.execute("INSERT INTO alembic_version VALUES ('9999')")
+        if version is not None:
+            copy.execute("INSERT INTO alembic_version VALUES (?)", (version,))
+    return made
+
+
+def test_restore_refuses_a_backup_from_a_newer_version(blog, tmp_path, runner):
+    if not on_sqlite(blog):
+        pytest.skip("a SQLite backup file; the JSON export has its own version check below")
+    made = backup_of_schema(blog, tmp_path, "9999")
     result = runner.invoke(args=["restore", "--force", str(made)])
     assert result.exit_code != 0 and "newer version" in result.output
 
@@ -469,11 +476,7 @@ def test_the_commands_explain_instead_of_failing(app, tmp_path, runner):
     nested = runner.invoke(args=["import", str(deep)])
     assert nested.exit_code != 0 and "not a JSON export" in nested.output
     if on_sqlite(app):  # a backup whose version table is empty
-        with app.app_context():
-            made = backups.backup(tmp_path, keep=10)
-        with sqlite3.connect(made) as copy:
-            copy.execute("CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32))")
-            copy.execute("DELETE FROM alembic_version")
+        made = backup_of_schema(app, tmp_path, None)
         result = runner.invoke(args=["restore", "--force", str(made)])
         assert result.exit_code != 0 and "schema none" in result.output
 

@@ -70,14 +70,13 @@ def sign_in(admin: AdminUser) -> None:
     session.permanent = True  # expires after ADMIN_SESSION_HOURS without use
 
 
-def end_every_session(admin_id: int) -> None:
-    """Make every session this admin has, here or on another device, a signed-out one
-    (in the caller's transaction)."""
-    db.session.execute(
-        update(AdminUser)
-        .where(AdminUser.id == admin_id)
-        .values(session_version=AdminUser.session_version + 1)
-    )
+def end_every_session(admin_id: int | None = None) -> None:
+    """Make every session this admin has (every admin's, without an id), here or on
+    another device, a signed-out one (in the caller's transaction)."""
+    statement = update(AdminUser).values(session_version=AdminUser.session_version + 1)
+    if admin_id is not None:
+        statement = statement.where(AdminUser.id == admin_id)
+    db.session.execute(statement)
 
 
 def sign_out(admin: AdminUser) -> None:

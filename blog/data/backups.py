@@ -20,11 +20,12 @@ from pathlib import Path
 import flask_migrate
 from alembic.script import ScriptDirectory
 from flask import current_app
-from sqlalchemy import URL, update
+from sqlalchemy import URL
 
+from ..admin import auth
 from ..database import sqlite_file
 from ..extensions import db
-from ..models import AdminUser, utcnow
+from ..models import utcnow
 from . import exchange
 
 NAME = re.compile(r"blog-\d{4}-\d\d-\d\dT\d{6}\.\d{6}Z\.(sqlite3|json)")
@@ -105,7 +106,7 @@ def _check_sqlite(connection: sqlite3.Connection) -> None:
         raise RestoreRefused(f"the database file is damaged: {result[:3]}")
 
 
-def restore(path: Path, force: bool) -> str:
+def restore(path: Path, force: bool) -> None:
     """Put the blog back as `path` holds it (a SQLite backup, or a JSON export), then
     bring it to the newest schema. Refuses to replace a blog that has articles or
     comments unless `force`."""
@@ -117,10 +118,10 @@ def restore(path: Path, force: bool) -> str:
     if not force and not exchange.is_empty():
         raise RestoreRefused("this blog has articles or comments: add --force to replace them")
     if header == SQLITE_HEADER:
-        _restore_sqlite(path)
-        flask_migrate.upgrade()  # an older backup comes up to date
-        _end_every_admin_session()  # sessions signed out since the backup stay signed out
-        return "database"
+        _restore_sqlite(path)  # its rows, in a schema our migrations brought up to date
+        auth.end_every_session()  # sessions signed out since the backup stay signed out
+        db.session.commit()
+        return
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
@@ -130,7 +131,6 @@ def restore(path: Path, force: bool) -> str:
         exchange.import_blog(document, replace=True)
     except exchange.ImportRefused as refusal:
         raise RestoreRefused(str(refusal)) from None
-    return "export"
 
 
 def _restore_sqlite(path: Path) -> None:
@@ -235,11 +235,6 @@ def _check_schema(connection: sqlite3.Connection) -> None:
             f"the backup has schema {row[0] if row else 'none'}, which this version of the"
             " blog does not know (it was made by a newer version, or is not a backup)"
         )
-
-
-def _end_every_admin_session() -> None:
-    db.session.execute(update(AdminUser).values(session_version=AdminUser.session_version + 1))
-    db.session.commit()
 
 
 def _scripts() -> ScriptDirectory:

@@ -19,7 +19,7 @@ UNAVAILABLE = "The blog is temporarily unavailable. Please try again in a moment
 
 def _driver_errors(name: str) -> tuple[type[BaseException], ...]:
     """`name` ("Error", "OperationalError") of SQLite's driver and psycopg, if installed."""
-    found = [getattr(sqlite3, "DatabaseError" if name == "Error" else name)]
+    found = [getattr(sqlite3, name)]
     with suppress(ImportError):
         import psycopg
 

@@ -15,9 +15,6 @@ depends_on = None
 
 
 def upgrade():
-    columns = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("admin_user")}
-    if "session_version" in columns:
-        return  # made by create_all with this change, before migrations existed
     with op.batch_alter_table("admin_user") as table:
         table.add_column(
             sa.Column("session_version", sa.Integer(), server_default="0", nullable=False)
