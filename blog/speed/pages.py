@@ -95,14 +95,15 @@ def fill(parts: tuple[bytes, ...], stamp: str) -> bytes:
 def shared_parts(key: tuple, render: Callable[[], str]) -> tuple[bytes, ...]:
     """The page for `key`, rendered once per worker while it stays cached, cut at its slot
     and encoded, ready to send."""
-    cache = current_app.extensions["shared_pages"]
-    parts = cache.get(key) if _usual_script_root() else None
+    # Under another script root its links carry a prefix this site does not have: not kept.
+    cache = current_app.extensions["shared_pages"] if _usual_script_root() else None
+    parts = cache.get(key) if cache is not None else None
     if parts is None:
         html = render()
         parts = tuple(part.encode() for part in html.split(STAMP_SLOT))
         if len(parts) > 2:  # cannot happen; if it did, fill nothing (the form asks to resend)
             return (html.replace(STAMP_SLOT, "").encode(),)
-        if _usual_script_root():  # else its links carry a prefix this site does not have
+        if cache is not None:
             cache.put(key, parts, sum(map(len, parts)))
     return parts
 
