@@ -9,6 +9,7 @@ from . import cli, database, settings, speed
 from .admin import auth as admin_auth
 from .admin import views as admin_views
 from .articles import views as article_views
+from .comments import editing as comment_editing
 from .comments import views as comment_views
 from .comments.antispam import started_token
 from .extensions import csrf, db, migrate
@@ -60,9 +61,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.merge_slashes = False
     app.register_blueprint(article_views.bp)
     app.register_blueprint(comment_views.bp)
+    app.register_blueprint(comment_editing.bp)
     app.register_blueprint(cookies.bp)
     app.register_blueprint(admin_views.bp)
+    # Public forms, protected by the origin check (web/origin.py) instead of tokens.
     csrf.exempt(comment_views.create)
+    csrf.exempt(comment_views.create_reply)
+    csrf.exempt(comment_editing.bp)
     csrf.exempt(cookies.accept)
     errors.register(app)
     templating.register(app)

@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, Text, event
+from sqlalchemy import ForeignKey, Index, String, Text, event, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .extensions import db
@@ -22,6 +22,9 @@ class CommentStatus(enum.StrEnum):
     PUBLISHED = "published"
     PENDING = "pending"
     SPAM = "spam"
+    # Taken back (by its writer or the owner) while it has replies: its place stays, as
+    # "This comment was removed.", so that the replies keep theirs; its words are gone.
+    REMOVED = "removed"
 
 
 class Article(db.Model):
@@ -99,12 +102,26 @@ class Comment(db.Model):
     )
     # Where an imported comment came from ("wordpress:<site>:<comment id>", "disqus:<id>").
     import_key: Mapped[str | None] = mapped_column(String(300))
+    # The thread: its top-level comment (None for a top-level one) and how deep this one
+    # sits (0 at the top). Pages hold whole threads: top-level comments by key, then the
+    # replies of those.
+    root_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comment.id", ondelete="SET NULL", name="fk_comment_root_id")
+    )
+    depth: Mapped[int] = mapped_column(default=0, server_default="0")
+    edited_at: Mapped[datetime | None]
+    # Posted by the site's owner while signed in: marked "Author" on its byline.
+    by_owner: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A hash of the secret in its writer's own-comments cookie (edit and delete for a
+    # while); the secret itself is never stored.
+    owner_key: Mapped[str | None] = mapped_column(String(64))
 
     article: Mapped[Article] = relationship(back_populates="comments")
 
     __table_args__ = (
-        # The comment list pages by (created_at, id) within one article and status.
-        Index("ix_comment_listing", "article_id", "status", "created_at", "id"),
+        # Top-level comments page by (created_at, id) within one article and status.
+        Index("ix_comment_threads", "article_id", "status", "depth", "created_at", "id"),
+        Index("ix_comment_root", "root_id", "created_at", "id"),
         Index("ux_comment_fingerprint", "article_id", "fingerprint", unique=True),
         Index("ix_comment_email_status", "email_key", "status"),
         Index("ix_comment_queue", "status", "created_at"),

@@ -20,7 +20,14 @@ DEFAULTS = {
     "SITE_PUBLISHER": "Porchlight Notes",
     "SITE_TAGLINE": "Plain-spoken writing about everyday emotional life.",
     "ARTICLES_PER_PAGE": 10,
+    # Top-level comments (each with its replies) on one page of an article.
     "COMMENTS_PER_PAGE": 50,
+    # Levels of replies shown nested (at least 2); deeper replies are shown at the last.
+    "COMMENT_MAX_DEPTH": 3,
+    # How long a commenter may edit or delete their comment, from the browser that posted it.
+    "COMMENT_EDIT_MINUTES": 15,
+    # How often an open article page asks for new comments; 0 turns it off.
+    "COMMENT_POLL_SECONDS": 30,
     "TIMEZONE": "UTC",
     "COOKIE_CONSENT_MAX_AGE": 400 * 24 * 3600,  # browsers cap cookies at 400 days
     "MAX_CONTENT_LENGTH": 64 * 1024,
@@ -63,6 +70,8 @@ PAGE_SETTINGS = (
     "SITE_PUBLISHER",
     "SITE_TAGLINE",
     "COMMENTS_PER_PAGE",
+    "COMMENT_MAX_DEPTH",
+    "COMMENT_POLL_SECONDS",
     "TIMEZONE",
     "COMMENT_HONEYPOT_FIELD",
 )

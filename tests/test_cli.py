@@ -1,4 +1,6 @@
+import re
 import textwrap
+from html import unescape
 
 from sqlalchemy import func, select
 from sqlalchemy import text as sql
@@ -19,7 +21,7 @@ def test_init_db_is_idempotent(app, runner):
             connection.execute(sql("DROP TABLE alembic_version"))
     assert runner.invoke(args=["init-db"]).exit_code == 0
     again = runner.invoke(args=["init-db"])
-    assert again.exit_code == 0 and "Database ready (schema 0003)." in again.output
+    assert again.exit_code == 0 and "Database ready (schema 0004)." in again.output
 
 
 def test_seed_demo_loads_articles_with_comments_spanning_years(app, runner, client):
@@ -33,6 +35,10 @@ def test_seed_demo_loads_articles_with_comments_spanning_years(app, runner, clie
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "not loaded" in again.output and count(app, Article) == 3
     html = client.get("/articles/when-the-first-session-feels-awkward").get_data(as_text=True)
+    assert "March 1st, 2012 at 12:05 AM" in html  # the newest comments first
+    earlier = re.search(r'id="comments-earlier-link"[^>]*href="([^"]+)"', html)
+    earlier = earlier or re.search(r'href="([^"]+)"[^>]*id="comments-earlier-link"', html)
+    html = client.get(unescape(earlier.group(1))).get_data(as_text=True)
     assert "December 12th, 2007 at 8:16 AM" in html
 
 

@@ -23,63 +23,64 @@ def shown_comment_numbers(html: str) -> list[int]:
 # --- reading and loading more -------------------------------------------------------
 
 
-def test_first_page_of_comments_is_rendered_oldest_first(app, client):
+def test_the_newest_page_of_comments_is_shown_oldest_first(app, client):
     with app.app_context():
         add_comments(make_article(), 5)
     html = client.get(ARTICLE).get_data(as_text=True)
-    assert shown_comment_numbers(html) == [1, 2, 3]
-    assert "5 Comments" in html
-    assert ">Show more comments</a>" in html
-    assert re.search(r'<li id="comment-1" class="comment">', html)
-    assert '<time datetime="2008-01-01T10:00:00+00:00">January 1st, 2008 at 10:00 AM</time>' in html
-    assert 'href="/articles/a-quiet-article/comments/1"' in html  # permalink
+    assert shown_comment_numbers(html) == [3, 4, 5]
+    assert "5 Comments" in html  # every published comment, not only this page's
+    assert ">Show earlier comments</a>" in html
+    assert html.index('id="comments-earlier"') < html.index('id="comment-list"')  # above
+    assert re.search(r'<li id="comment-3" class="comment comment--level-0">', html)
+    assert '<time datetime="2008-01-01T10:02:00+00:00">January 1st, 2008 at 10:02 AM</time>' in html
+    assert 'href="/articles/a-quiet-article/comments/3"' in html  # permalink
 
 
-def test_show_more_under_htmx_appends_the_next_page_out_of_band(app, client, htmx_client):
+def test_show_earlier_under_htmx_inserts_each_page_above(app, client, htmx_client):
     with app.app_context():
         add_comments(make_article(), 7)
     html = client.get(ARTICLE).get_data(as_text=True)
-    more = re.search(r'hx-get="([^"]+)"', html.split('id="comments-more"')[1]).group(1)
+    earlier = re.search(r'hx-get="([^"]+)"', html.split('id="comments-earlier"')[1]).group(1)
     seen = shown_comment_numbers(html)
-    while more:
-        response = htmx_client.get(more.replace("&amp;", "&"))
+    while earlier:
+        response = htmx_client.get(earlier.replace("&amp;", "&"))
         fragment = response.get_data(as_text=True)
         assert response.status_code == 200
         assert "<html" not in fragment
-        assert '<ol hx-swap-oob="beforeend:#comment-list">' in fragment
-        assert 'id="comments-more"' in fragment
-        seen += shown_comment_numbers(fragment)
-        found = re.search(r'hx-get="([^"]+)"', fragment)
-        more = found.group(1) if found else None
+        assert '<ol hx-swap-oob="afterbegin:#comment-list">' in fragment
+        assert 'id="comments-earlier"' in fragment
+        seen = shown_comment_numbers(fragment) + seen
+        found = re.search(r'hx-get="([^"]+)"', fragment.split('id="comments-earlier"')[1])
+        earlier = found.group(1) if found and "comments?before=" in found.group(1) else None
     assert seen == list(range(1, 8))
 
 
-def test_show_more_without_javascript_is_a_working_link(app, client):
+def test_show_earlier_without_javascript_is_a_working_link(app, client):
     with app.app_context():
         add_comments(make_article(), 7)
     html = client.get(ARTICLE).get_data(as_text=True)
     seen = shown_comment_numbers(html)
-    while 'href="/articles/a-quiet-article/comments?after=' in html:
-        link = re.search(r'href="(/articles/a-quiet-article/comments\?after=\d+)"', html).group(1)
+    while 'href="/articles/a-quiet-article/comments?before=' in html:
+        link = re.search(r'href="(/articles/a-quiet-article/comments\?before=\d+)"', html).group(1)
         response = client.get(link)
         html = response.get_data(as_text=True)
         assert response.status_code == 200
-        assert "<html" in html and "Back to the first comments" in html
+        assert "<html" in html and "Back to the newest comments" in html
         assert "Leave a Comment" in html
-        seen += shown_comment_numbers(html)
+        seen = shown_comment_numbers(html) + seen
     assert seen == list(range(1, 8))
 
 
 def test_comment_permalink_redirects_to_the_page_that_shows_it(app, client):
     with app.app_context():
         add_comments(make_article(), 7)
-    first = client.get(ARTICLE + "/comments/2")
-    assert first.status_code == 302
-    assert first.headers["Location"] == "/articles/a-quiet-article#comment-2"
-    later = client.get(ARTICLE + "/comments/6")
-    assert later.headers["Location"] == "/articles/a-quiet-article/comments?after=5#comment-6"
-    page = client.get(later.headers["Location"]).get_data(as_text=True)
-    assert shown_comment_numbers(page)[0] == 6
+    newest = client.get(ARTICLE + "/comments/6")
+    assert newest.status_code == 302
+    assert newest.headers["Location"] == "/articles/a-quiet-article#comment-6"
+    earlier = client.get(ARTICLE + "/comments/2")
+    assert earlier.headers["Location"] == "/articles/a-quiet-article/comments?before=3#comment-2"
+    page = client.get(earlier.headers["Location"]).get_data(as_text=True)
+    assert shown_comment_numbers(page)[-1] == 2
     for missing in ("999", "0", "99999999999999999999", "-1", "2.0", "+2"):
         assert client.get(f"{ARTICLE}/comments/{missing}").status_code == 404, missing
 
@@ -93,13 +94,13 @@ def test_a_comment_id_in_other_digits_is_a_404(app, client):
         assert client.get(f"{ARTICLE}/comments/{other}").status_code == 404, other
 
 
-@pytest.mark.parametrize("after", ["x", "0", "-3", "1e3", "\u0663", "99999999999999999999", ""])
+@pytest.mark.parametrize("before", ["x", "0", "-3", "1e3", "\u0663", "99999999999999999999", ""])
 @pytest.mark.parametrize("htmx", [False, True])
-def test_a_bad_comments_cursor_is_a_404(app, client, after, htmx):
+def test_a_bad_comments_cursor_is_a_404(app, client, before, htmx):
     with app.app_context():
         add_comments(make_article(), 7)
     headers = {"HX-Request": "true"} if htmx else {}
-    response = client.get(ARTICLE + "/comments", query_string={"after": after}, headers=headers)
+    response = client.get(ARTICLE + "/comments", query_string={"before": before}, headers=headers)
     assert response.status_code == 404
     assert "Comment number" not in response.get_data(as_text=True)
 
@@ -148,12 +149,16 @@ def test_plain_post_redirects_to_the_new_comment(app, client, article):
     assert "A thoughtful reply." in page and "1 Comment" in page
 
 
-def test_plain_post_to_a_long_thread_redirects_to_the_later_page(app, client):
+def test_plain_post_to_a_long_thread_lands_on_the_article_page_showing_it(app, client):
+    """The defect this fixes: the article page showed the oldest comments, so a reader
+    who posted to a long thread and reloaded did not find their comment."""
     with app.app_context():
         add_comments(make_article(), 4)
     token = form_tokens(client, ARTICLE)
     response = client.post(POST, data=comment_data(token))
-    assert response.headers["Location"] == "/articles/a-quiet-article/comments?after=4#comment-5"
+    assert response.headers["Location"] == "/articles/a-quiet-article#comment-5"
+    html = client.get(ARTICLE).get_data(as_text=True)
+    assert '<li id="comment-5"' in html and "A thoughtful reply." in html
 
 
 def test_website_becomes_a_nofollow_link(app, client, article):
@@ -389,15 +394,15 @@ def test_a_cursor_marks_a_place_in_this_articles_comments_whatever_became_of_it(
         add_comments(article, 2, start=datetime(2009, 1, 1))  # ids 4, 5
 
     def shown(anchor, reader=client):
-        response = reader.get(f"{ARTICLE}/comments?after={anchor}")
+        response = reader.get(f"{ARTICLE}/comments?before={anchor}")
         assert response.status_code == 200, (anchor, response.status_code)
         return re.findall(r'<li id="comment-(\d+)"', response.get_data(as_text=True))
 
-    assert shown(2) == ["4", "5"]
-    with app.app_context():  # the owner marks the last comment a reader saw as spam
-        moderation.apply("spam", [2])
+    assert shown(4) == ["1", "2"]
+    with app.app_context():  # the owner marks the oldest comment a reader saw as spam
+        moderation.apply("spam", [4])
         db.session.commit()
     for reader in (client, htmx_client):
-        assert shown(2, reader) == ["4", "5"], "Show more stopped working"
-        for anchor in (3, 5, 999):  # another article's, the last one, none at all
+        assert shown(4, reader) == ["1", "2"], "Show earlier stopped working"
+        for anchor in (3, 1, 999):  # another article's, the first one, none at all
             assert shown(anchor, reader) == []

@@ -1,8 +1,10 @@
 """Public pages are the same for every reader, set no cookies, and are cacheable anywhere."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from support import (
     ARTICLE,
     STARTED,
@@ -15,10 +17,10 @@ from support import (
 
 from blog import create_app
 from blog.extensions import db
-from blog.models import Article, CommentStatus
+from blog.models import Article, Comment, CommentStatus
 from blog.speed.pages import STAMP_SLOT
 
-READING = ["/", "/?before=2", ARTICLE, ARTICLE + "/comments?after=3", "/terms", "/nowhere"]
+READING = ["/", "/?before=2", ARTICLE, ARTICLE + "/comments?before=3", "/terms", "/nowhere"]
 
 
 @pytest.fixture
@@ -45,7 +47,7 @@ def test_reading_sets_no_cookie(thread, client, path, htmx):
     assert not list(client._cookies), "the client was given a cookie"
 
 
-@pytest.mark.parametrize("path", ["/", "/?before=2", ARTICLE, ARTICLE + "/comments?after=3"])
+@pytest.mark.parametrize("path", ["/", "/?before=2", ARTICLE, ARTICLE + "/comments?before=3"])
 def test_public_pages_are_cacheable_by_anyone(thread, client, htmx_client, path):
     for reader in (client, htmx_client):
         response = reader.get(path)
@@ -67,7 +69,7 @@ def test_two_readers_get_the_same_page_but_their_own_start_time(app, thread, mon
     assert STARTED.search(html_one).group(1) != STARTED.search(html_two).group(1)
 
 
-@pytest.mark.parametrize("path", ["/", ARTICLE, ARTICLE + "/comments?after=3"])
+@pytest.mark.parametrize("path", ["/", ARTICLE, ARTICLE + "/comments?before=3"])
 @pytest.mark.parametrize("method", ["get", "head"])
 def test_a_client_without_cookies_revalidates_with_304(app, thread, path, method):
     etag = app.test_client().get(path).headers["ETag"]
@@ -94,7 +96,7 @@ def test_the_second_view_is_answered_before_flask(app, thread, client, monkeypat
 
     monkeypatch.setattr("blog.articles.views.render_article", no_view)
     cached = client.get(ARTICLE)
-    assert cached.status_code == 200 and "Comment number 1." in cached.get_data(as_text=True)
+    assert cached.status_code == 200 and "Comment number 8." in cached.get_data(as_text=True)
     assert "Content-Security-Policy" in cached.headers
     with pytest.raises(AssertionError, match="Flask's view ran"):
         client.get(ARTICLE + "?utm_source=x")  # another address: not cached yet
@@ -117,7 +119,7 @@ def test_the_start_time_is_never_put_into_what_readers_wrote(app, thread, client
     )
     assert posted.status_code == 303
     for reader in (app.test_client(), app.test_client()):
-        html = reader.get(ARTICLE + "/comments?after=6").get_data(as_text=True)
+        html = reader.get(ARTICLE).get_data(as_text=True)
         assert "Evestamp-" in html and "Hi stamp-" in html
         assert len(STARTED.findall(html)) == 1 and "\x00" not in html
 
@@ -165,11 +167,11 @@ def test_a_reader_with_a_held_comment_gets_a_private_page(app, thread):
         ARTICLE + "/comments", data=comment_data(form_tokens(poster, ARTICLE), body="Held one.")
     )
     assert posted.status_code == 303 and "my_comments=" in posted.headers["Set-Cookie"]
-    mine = poster.get(ARTICLE + "/comments?after=6")
+    mine = poster.get(ARTICLE)
     assert "Held one." in mine.get_data(as_text=True)
     assert "awaiting moderation" in mine.get_data(as_text=True)
     assert mine.headers["Cache-Control"] == "private, no-cache"
-    theirs = other.get(ARTICLE + "/comments?after=6")
+    theirs = other.get(ARTICLE)
     assert "Held one." not in theirs.get_data(as_text=True)
     assert "public" in theirs.headers["Cache-Control"]
     # The poster's other articles, without held comments of theirs, stay shared.
@@ -177,17 +179,31 @@ def test_a_reader_with_a_held_comment_gets_a_private_page(app, thread):
 
 
 def test_a_poster_finds_a_published_comment_on_reload_and_pages_stay_shared(app, thread):
-    poster = app.test_client()
-    before = poster.get(ARTICLE + "/comments?after=6")
+    poster, other = app.test_client(), app.test_client()
+    before = poster.get(ARTICLE)
     posted = poster.post(
         ARTICLE + "/comments", data=comment_data(form_tokens(poster, ARTICLE), body="Out now.")
     )
     assert "my_comments=" in posted.headers["Set-Cookie"]
-    reload = poster.get(
-        ARTICLE + "/comments?after=6", headers={"If-None-Match": before.headers["ETag"]}
+    reload = poster.get(ARTICLE, headers={"If-None-Match": before.headers["ETag"]})
+    html = reload.get_data(as_text=True)
+    assert reload.status_code == 200 and "Out now." in html
+    # While they may still edit it, the poster's page is theirs alone: it has the controls.
+    assert reload.headers["Cache-Control"] == "private, no-cache" and ">Edit<" in html
+    theirs = other.get(ARTICLE)
+    assert "Out now." in theirs.get_data(as_text=True) and ">Edit<" not in theirs.get_data(
+        as_text=True
     )
-    assert reload.status_code == 200 and "Out now." in reload.get_data(as_text=True)
-    assert "public" in reload.headers["Cache-Control"]
+    assert "public" in theirs.headers["Cache-Control"]
+    with app.app_context():  # the edit window has passed: one page for everyone again
+        comment = db.session.scalars(select(Comment).filter_by(body="Out now.")).one()
+        comment.created_at -= timedelta(minutes=app.config["COMMENT_EDIT_MINUTES"])
+        db.session.commit()
+    later = poster.get(ARTICLE)
+    assert "public" in later.headers["Cache-Control"] and ">Edit<" not in later.get_data(
+        as_text=True
+    )
+    assert later.headers["ETag"] == theirs.headers["ETag"]
 
 
 def test_a_forged_own_comments_cookie_changes_nothing(app, thread):
@@ -269,7 +285,7 @@ def test_a_bad_site_url_is_refused_at_startup(tmp_path):
         )
 
 
-@pytest.mark.parametrize("path", ["/", ARTICLE, ARTICLE + "/comments?after=3", "/admin/login"])
+@pytest.mark.parametrize("path", ["/", ARTICLE, ARTICLE + "/comments?before=3", "/admin/login"])
 def test_a_cookie_that_is_not_utf8_is_ignored(app, thread, path):
     # As a server hands it over: each byte of the header as one latin-1 character.
     raw = "my_comments=\xff\xfe; cookie_consent=1; session=\xc3("

@@ -79,8 +79,8 @@ def requests_and_counts(app, log, client, htmx_client, words: str) -> dict[str, 
         "home": lambda: client.get("/"),
         "home page 2": lambda: client.get("/?before=3"),
         "article": lambda: client.get(ARTICLE),
-        "comment page": lambda: htmx_client.get(ARTICLE + "/comments?after=2"),
-        "later comment page": lambda: client.get(ARTICLE + "/comments?after=10"),
+        "comment page": lambda: htmx_client.get(ARTICLE + "/comments?before=2"),
+        "later comment page": lambda: client.get(ARTICLE + "/comments?before=10"),
     }.items():
         with log.counted() as statements:
             assert call().status_code == 200

@@ -46,38 +46,40 @@ def render_article(
     article: Article,
     version: pages.Version,
     form: CommentForm | None = None,
-    after: int | None = None,
+    before: int | None = None,
     status: int = 200,
     **extra,
 ):
-    """The article page, showing the comments after the comment `after`.
+    """The article page, with the newest threads of comments (or those before the
+    top-level comment `before`).
 
     A plain view is the same for every reader (see pages.shared_page); a page with form
-    errors, or with held comments of this reader's own, is built for this request only.
+    errors or a preview, or with comments of this reader's own that only they see or may
+    still change, is built for this request only.
     """
-    held = own_comments.held_here(article.id)
+    mine = own_comments.mine_here(article.id)
     started = form_started_token(article.id)
 
     def render(stamp: str = pages.STAMP_SLOT) -> str:
         comment_form = form or CommentForm(formdata=None)
         if form is None:
             comment_form.started.data = stamp
-        size = current_app.config["COMMENTS_PER_PAGE"]
-        comments, next_after = comment_queries.comment_page(article.id, after, size, held)
+        threads, earlier = comment_queries.page_of_threads(article.id, before, mine.held)
         return render_template(
             "articles/show.html",
             article=article,
-            comments=comments,
-            next_after=next_after,
-            after=after,
+            threads=threads,
+            earlier=earlier,
+            before=before,
             form=comment_form,
+            changeable=mine.changeable,
             **extra,
         )
 
     if form is not None:
         form.stamp(article.id)
-        return render(), status
-    if held:
+        return own_comments.personal(render()), status
+    if mine:
         return own_comments.personal(render(started))
     return pages.shared_page(version, render, stamp=started)
 

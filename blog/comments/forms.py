@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, StringField, TextAreaField, URLField
+from wtforms import EmailField, HiddenField, StringField, SubmitField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..web.text import clean_line, clean_text, has_letter_or_digit, has_visible_text
@@ -29,6 +29,20 @@ def shows(test, message: str):
             raise ValidationError(message)
 
     return check
+
+
+def comment_text_field() -> TextAreaField:
+    """A comment's words: the same rules when it is written and when it is edited."""
+    return TextAreaField(
+        "Comment",
+        filters=[lambda v: clean_text(v).strip() if v is not None else None],
+        validators=[
+            DataRequired("Please write a comment."),
+            Length(min=2, max=5000, message="Your comment must be between 2 and 5,000 characters."),
+            shows(has_visible_text, "Please write a comment: this one shows no text."),
+        ],
+        render_kw={"rows": 7, "maxlength": 5000},
+    )
 
 
 class CommentForm(FlaskForm):
@@ -74,18 +88,11 @@ class CommentForm(FlaskForm):
         ],
         render_kw={"autocomplete": "url", "maxlength": 200},
     )
-    body = TextAreaField(
-        "Comment",
-        filters=[lambda v: clean_text(v).strip() if v is not None else None],
-        validators=[
-            DataRequired("Please write a comment."),
-            Length(min=2, max=5000, message="Your comment must be between 2 and 5,000 characters."),
-            shows(has_visible_text, "Please write a comment: this one shows no text."),
-        ],
-        render_kw={"rows": 7, "maxlength": 5000},
-    )
+    body = comment_text_field()
     # When the form was shown, signed (see antispam.time_trap_message).
     started = HiddenField()
+    # "Preview" instead of "Post Comment": shows the comment, stores nothing.
+    preview = SubmitField("Preview")
 
     def stamp(self, article_id: int) -> CommentForm:
         """Give the form a fresh start time unless it carries a valid, recent one."""
@@ -93,3 +100,13 @@ class CommentForm(FlaskForm):
         if age is None or age > FORM_MAX_AGE:
             self.started.data = form_started_token(article_id)
         return self
+
+
+class EditForm(FlaskForm):
+    """A commenter's (or the owner's) new words for a comment. Public pages carry no
+    token: protected by the origin check, like the comment form."""
+
+    class Meta:
+        csrf = False
+
+    body = comment_text_field()

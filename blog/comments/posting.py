@@ -14,6 +14,7 @@ from ..speed import hot_sql
 from ..web import throttle
 from . import antispam
 from .forms import CommentForm
+from .own_comments import new_secret
 
 FIX_FIELDS = "Your comment was not posted. Please correct the marked fields."
 DUPLICATE = "You have already said that. Your earlier comment with these words is saved."
@@ -38,6 +39,12 @@ class NewComment:
     body_html: str = ""
     parent_id: int | None = None
     import_key: str | None = None
+    root_id: int | None = None
+    depth: int = 0
+    edited_at: datetime | None = None
+    by_owner: bool = False
+    owner_key: str | None = None
+    secret: str = ""  # for the writer's cookie; only its hash (owner_key) is stored
 
     def set_body(self, text: str) -> None:
         self.body, self.body_html = text, comment_to_html(text)
@@ -59,12 +66,15 @@ class Refused(Exception):
         self.status, self.message, self.body_error = status, message, body_error
 
 
-def store(article: Article, form: CommentForm) -> tuple[NewComment, int]:
+def store(
+    article: Article, form: CommentForm, parent: Comment | None = None, by_owner: bool = False
+) -> tuple[NewComment, int]:
     """Count the post for flood control, decide its status, insert it and keep the count.
 
     One short transaction of prebuilt statements on the request's connection (hot_sql):
     posting is a hot path. The comment is given its id for rendering. Returns it and the
-    article's published count.
+    article's published count. A reply goes in `parent`'s thread; the owner's comments
+    (`by_owner`) are published at once.
     """
     ip_hash = throttle.client_fingerprint()
     flood_seconds = current_app.config["COMMENT_FLOOD_SECONDS"]
@@ -72,7 +82,7 @@ def store(article: Article, form: CommentForm) -> tuple[NewComment, int]:
     # The reads come before the transaction. SQLite's driver begins it at the first write,
     # so the write lock is held only for the three writes, and is never an upgrade from a
     # read (which fails at once instead of waiting).
-    comment = new_comment(article, form, ip_hash, link)
+    comment = new_comment(article, form, ip_hash, link, parent, by_owner)
     try:
         with hot_sql.transaction(link):
             # Counted in the write turn, so the window is measured as the post is stored
@@ -90,21 +100,37 @@ def store(article: Article, form: CommentForm) -> tuple[NewComment, int]:
     return comment, count
 
 
-def new_comment(article: Article, form: CommentForm, ip_hash: str, link) -> NewComment:
+def new_comment(
+    article: Article,
+    form: CommentForm,
+    ip_hash: str,
+    link,
+    parent: Comment | None = None,
+    by_owner: bool = False,
+) -> NewComment:
     """The comment as it will be stored, with its status decided by the site's rules."""
+    secret, key = new_secret()
     comment = NewComment(
         article_id=article.id,
         author_name=form.name.data,
         author_email=form.email.data,
         author_url=form.website.data or None,
         created_at=utcnow(),
-        status=antispam.decide_status(
+        status=CommentStatus.PUBLISHED
+        if by_owner
+        else antispam.decide_status(
             form.name.data, form.email.data, form.website.data, form.body.data, link
         ),
         # Duplicates are refused by the unique index on (article, fingerprint).
         fingerprint=antispam.fingerprint(form.email.data, form.body.data),
         ip_hash=ip_hash,
+        by_owner=by_owner,
+        owner_key=key,
+        secret=secret,
     )
+    if parent is not None:
+        comment.parent_id, comment.root_id = parent.id, parent.root_id or parent.id
+        comment.depth = parent.depth + 1
     comment.set_body(form.body.data)
     return comment
 
@@ -115,3 +141,22 @@ _INSERT = hot_sql.Prepared(
     .values({column: bindparam(f"new_{column.key}", type_=column.type) for column in _INSERTED})
     .returning(Comment.__table__.c.id)
 )
+
+
+def preview_of(article: Article, form: CommentForm, parent: Comment | None) -> NewComment:
+    """The comment as it would look once posted, stored nowhere."""
+    comment = NewComment(
+        article_id=article.id,
+        author_name=form.name.data,
+        author_email=form.email.data,
+        author_url=form.website.data or None,
+        created_at=utcnow(),
+        status=CommentStatus.PUBLISHED,
+        fingerprint="",
+        ip_hash="",
+        id=0,
+    )
+    comment.set_body(form.body.data)
+    if parent is not None:
+        comment.parent_id, comment.depth = parent.id, parent.depth + 1
+    return comment

@@ -1,79 +1,165 @@
-"""Reads of an article's comments, a page at a time by key."""
+"""Reads of an article's comments: a page of whole threads at a time, by key."""
 
-from datetime import datetime
+from dataclasses import dataclass, field
 
-from sqlalchemy import and_, or_, select
+from flask import current_app
+from sqlalchemy import select, union_all
 
 from ..extensions import db
 from ..keyset import beyond
 from ..models import Comment, CommentStatus
 
+# Top-level comments that hold a place on a page: published ones, and removed ones whose
+# replies are still there.
+PLACED = (CommentStatus.PUBLISHED, CommentStatus.REMOVED)
 
-def comment_page(
-    article_id: int, after_id: int | None, limit: int, own_ids: list[int] | None = None
-) -> tuple[list[Comment], int | None]:
-    """Oldest first after the comment `after_id`; returns the page and the next key.
 
-    `own_ids` are held comments this reader posted: they see them, nobody else does. The
-    comment `after_id` only marks a place in time, so it may since have been held, marked
-    spam or deleted (a deleted one marks no place: the page is empty); it must belong to
-    this article.
+@dataclass
+class Shown:
+    """A comment where a page shows it: its nesting level (at most the deepest one) and,
+    when it is shown flatter than it sits, the comment it answers."""
+
+    comment: Comment
+    level: int
+    answers: Comment | None = None
+    replies: list["Shown"] = field(default_factory=list)
+
+
+def thread_page(
+    article_id: int, before_id: int | None, size: int, own_held: list[int], max_depth: int
+) -> tuple[list[Shown], int | None]:
+    """The newest `size` threads before the top-level comment `before_id` (all of them
+    when it is None), oldest first, each with its replies; and the key of the page of
+    earlier threads, if there is one.
+
+    `own_held` are held comments this reader posted: they see them, nobody else does.
+    Two statements whatever the page holds: the top-level comments, then their replies.
     """
-    visible = Comment.status == CommentStatus.PUBLISHED
-    if own_ids:
-        visible = or_(
-            visible, and_(Comment.id.in_(own_ids), Comment.status == CommentStatus.PENDING)
+    branches = [
+        _top_level(article_id, before_id, size + 1).where(Comment.status == status)
+        for status in PLACED
+    ]
+    if own_held:
+        branches.append(
+            _top_level(article_id, before_id, size + 1).where(
+                Comment.id.in_(own_held), Comment.status == CommentStatus.PENDING
+            )
         )
-    stmt = select(Comment).where(Comment.article_id == article_id, visible)
-    if after_id:
+    newest = union_all(*(branch.subquery().select() for branch in branches)).subquery()
+    keys = (
+        select(newest.c.id)
+        .order_by(newest.c.created_at.desc(), newest.c.id.desc())
+        .limit(size + 1)
+        .scalar_subquery()
+    )
+    # One statement: the top-level comments and everything in their threads (which replies
+    # a reader sees is decided here: a status condition in SQL draws SQLite to an index
+    # on status, all of whose rows it would then read).
+    rows = db.session.scalars(
+        select(Comment)
+        .where(Comment.id.in_(keys) | Comment.root_id.in_(keys))
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    tops = [c for c in rows if c.root_id is None and c.depth == 0]
+    earlier = tops[1].id if len(tops) > size else None
+    tops = tops[-size:]
+    kept = {c.id for c in tops}
+    held = set(own_held)
+    replies = [
+        c
+        for c in rows
+        if c.root_id in kept
+        and (c.status in PLACED or (c.status == CommentStatus.PENDING and c.id in held))
+    ]
+    return arrange(tops, replies, max_depth), earlier
+
+
+def _top_level(article_id: int, before_id: int | None, limit: int):
+    stmt = select(Comment.id, Comment.created_at).where(
+        Comment.article_id == article_id, Comment.depth == 0
+    )
+    if before_id:
         anchor = select(Comment.created_at).where(
-            Comment.id == after_id, Comment.article_id == article_id
+            Comment.id == before_id, Comment.article_id == article_id, Comment.depth == 0
         )
         stmt = stmt.where(
             beyond(
                 Comment.created_at,
                 Comment.id,
-                after_id,
-                older=False,
+                before_id,
+                older=True,
                 anchor_time=anchor.scalar_subquery(),
             )
         )
-    stmt = stmt.order_by(Comment.created_at, Comment.id).limit(limit + 1)
-    rows = list(db.session.scalars(stmt))
-    page = rows[:limit]
-    return page, (page[-1].id if len(rows) > limit else None)
+    return stmt.order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit)
 
 
-def comment_before(comment, within: int) -> tuple[int | None, bool]:
-    """The published comment just before `comment`, and whether `comment` is on page one."""
+def arrange(tops: list[Comment], replies: list[Comment], max_depth: int) -> list[Shown]:
+    """Threads as nested lists, replies oldest first under what they answer. Below the
+    deepest level (`max_depth` levels in all, at least 2) a reply is shown at that level,
+    beside the comment it answers and naming it. A reply whose parent is not shown (held,
+    or gone) is shown under the thread's top."""
+    deepest = deepest_level(max_depth)
+    shown = {c.id: Shown(c, 0) for c in tops}
+    holder: dict[int, Shown] = {}  # the node whose list holds each reply
+    for reply in replies:
+        parent = shown.get(reply.parent_id) or shown.get(reply.root_id)
+        if parent is None:
+            continue
+        if parent.level < deepest:
+            node, home = Shown(reply, parent.level + 1), parent
+        else:
+            node, home = Shown(reply, deepest, answers=parent.comment), holder[parent.comment.id]
+        home.replies.append(node)
+        shown[reply.id], holder[reply.id] = node, home
+    return [shown[c.id] for c in tops]
+
+
+def deepest_level(max_depth: int) -> int:
+    return max(max_depth, 2) - 1
+
+
+def shown_level(comment) -> int:
+    """How deep a page shows `comment` (where its thread is whole)."""
+    return min(comment.depth, deepest_level(current_app.config["COMMENT_MAX_DEPTH"]))
+
+
+def page_of_threads(article_id: int, before_id: int | None, own_held: list[int]):
+    """thread_page with the site's settings."""
+    config = current_app.config
+    return thread_page(
+        article_id, before_id, config["COMMENTS_PER_PAGE"], own_held, config["COMMENT_MAX_DEPTH"]
+    )
+
+
+def thread_top(comment) -> int:
+    return comment.root_id or comment.id
+
+
+def newer_tops(article_id: int, top: Comment, within: int) -> list[int]:
+    """Up to `within` placed top-level comments after `top`, oldest first."""
     stmt = (
         select(Comment.id)
         .where(
-            Comment.article_id == comment.article_id,
-            Comment.status == CommentStatus.PUBLISHED,
-            beyond(
-                Comment.created_at,
-                Comment.id,
-                comment.id,
-                older=True,
-                anchor_time=comment.created_at,
-            ),
+            Comment.article_id == article_id,
+            Comment.depth == 0,
+            Comment.status.in_(PLACED),
+            beyond(Comment.created_at, Comment.id, top.id, older=False, anchor_time=top.created_at),
         )
-        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .order_by(Comment.created_at, Comment.id)
         .limit(within)
     )
-    earlier = list(db.session.scalars(stmt))
-    return (earlier[0] if earlier else None), len(earlier) < within
+    return list(db.session.scalars(stmt))
 
 
-def held_among(article_id: int, ids: list[int]) -> list[tuple[int, datetime]]:
-    """Which of `ids` are held comments on this article, with when each was posted (a
-    reader's own, to show them)."""
+def own_among(article_id: int, ids: list[int]) -> list[Comment]:
+    """Which of `ids` are this article's comments that their writer may still see or
+    change: held ones, and published ones (a reader's own, to show or offer to edit)."""
     if not ids:
         return []
-    stmt = select(Comment.id, Comment.created_at).where(
+    stmt = select(Comment).where(
         Comment.article_id == article_id,
         Comment.id.in_(ids),
-        Comment.status == CommentStatus.PENDING,
+        Comment.status.in_((CommentStatus.PENDING, CommentStatus.PUBLISHED)),
     )
-    return [(i, posted) for i, posted in db.session.execute(stmt)]
+    return list(db.session.scalars(stmt))

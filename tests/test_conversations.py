@@ -1,0 +1,363 @@
+"""Conversations: replies in threads, paging by thread, a commenter's own comment editable
+and deletable for a while, and previews. Each rule with and without htmx."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from support import ARTICLE, add_comments, comment_data, form_tokens, make_article
+from werkzeug.security import generate_password_hash
+
+from blog.extensions import db
+from blog.models import AdminUser, Article, Comment, CommentStatus, Throttle
+
+POST = ARTICLE + "/comments"
+REPLY_STARTED = re.compile(r'name="(reply-\d+-started)" type="hidden" value="([^"]*)"')
+
+
+def reply_data(client, parent_id: int, **overrides) -> dict:
+    """A reply form as a browser sends it, from the reply page's hidden start time."""
+    html = client.get(f"{POST}/{parent_id}/reply").get_data(as_text=True)
+    name, started = REPLY_STARTED.search(html).groups()
+    prefix = f"reply-{parent_id}"
+    data = {name: started}
+    for key, value in comment_data(**overrides).items():
+        if key.startswith("comment-") and key != "comment-started":
+            data[prefix + key.removeprefix("comment")] = value
+    return data
+
+
+def stored(app, **filters) -> list[Comment]:
+    with app.app_context():
+        return list(db.session.scalars(select(Comment).filter_by(**filters).order_by(Comment.id)))
+
+
+def published_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(Article.comment_count).where(Article.slug == "a-quiet-article")
+        )
+
+
+def shown_ids(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<li id="comment-(\d+)"', html)]
+
+
+@pytest.fixture
+def discussion(app):
+    """Three comments (ids 1-3) on the article, published."""
+    with app.app_context():
+        add_comments(make_article(), 3)
+
+
+def reply(client, parent_id, htmx=False, **overrides):
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.post(
+        f"{POST}/{parent_id}/replies",
+        data=reply_data(client, parent_id, **overrides),
+        headers=headers,
+    )
+
+
+# --- replies ------------------------------------------------------------------------
+
+
+def test_reply_without_javascript_is_a_page_then_a_nested_comment(app, client, discussion):
+    page = client.get(f"{POST}/2/reply")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<html" in html
+    assert "Replying to <bdi>Reader 2</bdi>" in html and "Comment number 2." in html
+    assert 'action="/articles/a-quiet-article/comments/2/replies"' in html
+    assert (
+        'href="/articles/a-quiet-article#comment-2" data-cancel-reply="2">Cancel reply</a>' in html
+    )
+    assert "public" in page.headers["Cache-Control"] and "Set-Cookie" not in page.headers
+    response = reply(client, 2, body="I see it the same way.")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/articles/a-quiet-article#comment-4"
+    [new] = stored(app, id=4)
+    assert (new.parent_id, new.root_id, new.depth) == (2, 2, 1)
+    html = client.get(ARTICLE).get_data(as_text=True)
+    nested = html.split('<ol class="replies" id="replies-2">')[1].split("</ol>")[0]
+    assert '<li id="comment-4" class="comment comment--level-1">' in nested
+    assert "I see it the same way." in nested
+    assert "4 Comments" in html
+
+
+def test_reply_inline_opens_under_the_comment_and_appears_under_it(
+    app, client, htmx_client, discussion
+):
+    opened = htmx_client.get(f"{POST}/2/reply")
+    form = opened.get_data(as_text=True)
+    assert opened.status_code == 200 and "<html" not in form
+    assert form.lstrip().startswith('<form id="reply-2-form"')
+    assert 'id="reply-2-name"' in form and 'name="reply-2-body"' in form
+    response = reply(htmx_client, 2, htmx=True, body="Inline and nested.")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<form" not in html.split("<ol")[0]  # the reply form closes
+    assert '<ol hx-swap-oob="beforeend:#replies-2">' in html
+    assert '<li id="comment-4" class="comment comment--level-1">' in html
+    assert '<span id="comment-count" hx-swap-oob="outerHTML">4 Comments</span>' in html
+    assert "Thank you, your comment has been posted." in html
+    assert "my_comments=" in response.headers["Set-Cookie"]
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+@pytest.mark.parametrize("state", ["pending", "spam", "removed", "other article", "missing"])
+def test_a_reply_to_a_comment_that_cannot_be_answered_is_refused(app, client, htmx, state):
+    with app.app_context():
+        article = make_article()
+        other = make_article("other", "Other")
+        add_comments(article, 1)  # id 1, answered below once the page is loaded
+        add_comments(other, 1)  # id 2
+    data = reply_data(client, 1, body="Words worth keeping.")
+    with app.app_context():
+        target = db.session.get(Comment, 1)
+        if state == "other article":
+            target.article_id = 2
+        elif state == "missing":
+            db.session.delete(target)
+        else:
+            target.status = state
+        db.session.commit()
+    before = len(stored(app))
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client.post(f"{POST}/1/replies", data=data, headers=headers)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "can no longer be answered" in html
+    assert "Words worth keeping." in html  # kept, in the main form, to post anew
+    assert 'name="comment-body"' in html
+    assert len(stored(app)) == before
+    assert client.get(f"{POST}/1/reply").status_code == 404
+
+
+def test_replies_below_the_deepest_level_name_what_they_answer(
+    app, client, htmx_client, discussion
+):
+    reply(client, 1, body="Level one.")  # 4
+    reply(client, 4, body="Level two.")  # 5
+    reply(client, 5, body="Level three, shown at two.")  # 6
+    html = client.get(ARTICLE).get_data(as_text=True)
+    level_two = html.split('<ol class="replies" id="replies-4">')[1]
+    assert '<li id="comment-5" class="comment comment--level-2">' in level_two
+    assert '<li id="comment-6" class="comment comment--level-2">' in level_two
+    assert 'id="replies-5"' not in html  # no deeper list
+    answers = html.split('id="comment-6-content"')[1].split("</article>")[0]
+    assert 'in reply to <a href="#comment-5"><bdi>Grace Reader</bdi></a>' in answers
+    response = reply(htmx_client, 6, htmx=True, body="Deeper still.")
+    assert '<ol hx-swap-oob="beforeend:#replies-4">' in response.get_data(as_text=True)
+    assert [c.depth for c in stored(app, id=7)] == [4]
+
+
+def test_every_check_of_a_comment_applies_to_a_reply(app, client, discussion):
+    app.config.update(COMMENT_FLOOD_SECONDS=60, COMMENT_MODERATION="all")
+    trapped = reply_data(client, 1)
+    trapped["homepage"] = "http://bot.example"
+    assert client.post(f"{POST}/1/replies", data=trapped).status_code == 303
+    assert len(stored(app)) == 3  # the honeypot: success shown, nothing stored
+    assert reply(client, 1, body="Held like any first comment.").status_code == 303
+    [held] = stored(app, status=CommentStatus.PENDING)
+    assert held.parent_id == 1
+    flood = reply(client, 1, body="And again at once.")
+    assert flood.status_code == 429
+    app.config.update(COMMENT_MIN_FILL_SECONDS=3, COMMENT_FLOOD_SECONDS=0)
+    quick = reply(client, 1, body="Too quick.")
+    assert quick.status_code == 422 and "quicker than we expected" in quick.get_data(as_text=True)
+
+
+def test_the_owners_comment_is_marked_author_and_published(app, client, discussion):
+    app.config["COMMENT_MODERATION"] = "all"
+    with app.app_context():
+        db.session.add(
+            AdminUser(username="owner", password_hash=generate_password_hash("pw-pw-pw"))
+        )
+        db.session.commit()
+    html = client.get("/admin/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    client.post(
+        "/admin/login", data={"csrf_token": token, "username": "owner", "password": "pw-pw-pw"}
+    )
+    assert reply(client, 2, body="Thank you for reading.").status_code == 303
+    [mine] = stored(app, id=4)
+    assert mine.by_owner and mine.status == CommentStatus.PUBLISHED
+    reader = app.test_client()
+    html = reader.get(ARTICLE).get_data(as_text=True)
+    byline = html.split('id="comment-4-content"')[1].split("</header>")[0]
+    assert '<span class="comment-badge">Author</span>' in byline
+    assert '<span class="comment-badge">' not in html.split('id="comment-4-content"')[0]
+
+
+def test_a_thread_is_never_split_across_pages(app, client):
+    app.config["COMMENTS_PER_PAGE"] = 2
+    with app.app_context():
+        add_comments(make_article(), 4)  # 1-4
+    for n in range(3):
+        reply(client, 1, body=f"Late answer {n}.")  # 5-7: newer than every top-level comment
+    newest = shown_ids(client.get(ARTICLE).get_data(as_text=True))
+    assert newest == [3, 4]
+    earlier = client.get(f"{POST}?before=3").get_data(as_text=True)
+    assert shown_ids(earlier) == [1, 5, 6, 7, 2]
+    location = client.get(f"{POST}/6").headers["Location"]
+    assert location == "/articles/a-quiet-article/comments?before=2#comment-6"  # ends with it
+    assert shown_ids(client.get(location).get_data(as_text=True)) == [1, 5, 6, 7]
+
+
+# --- your own comment, for a while ---------------------------------------------------
+
+
+def own_comment(client, body="My first words.") -> int:
+    response = client.post(POST, data=comment_data(form_tokens(client, ARTICLE), body=body))
+    assert response.status_code == 303
+    return int(response.headers["Location"].rsplit("-", 1)[1])
+
+
+def age(app, comment_id: int, minutes: int) -> None:
+    """Make a comment older (time frozen otherwise): the window is measured from posting."""
+    with app.app_context():
+        comment = db.session.get(Comment, comment_id)
+        comment.created_at -= timedelta(minutes=minutes)
+        db.session.commit()
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_edit_within_the_window(app, client, discussion, htmx):
+    mine = own_comment(client)
+    headers = {"HX-Request": "true"} if htmx else {}
+    page = client.get(ARTICLE).get_data(as_text=True)
+    assert f'href="/articles/a-quiet-article/comments/{mine}/edit"' in page
+    form = client.get(f"{POST}/{mine}/edit", headers=headers)
+    html = form.get_data(as_text=True)
+    assert form.status_code == 200 and "My first words." in html
+    assert form.headers["Cache-Control"] == "private, no-store"
+    assert ("<html" in html) is not htmx
+    saved = client.post(
+        f"{POST}/{mine}/edit", data={f"edit-{mine}-body": "My better words."}, headers=headers
+    )
+    if htmx:
+        html = saved.get_data(as_text=True)
+        assert saved.status_code == 200 and html.lstrip().startswith(
+            f'<article id="comment-{mine}-content"'
+        )
+        assert "My better words." in html and "(edited <time" in html
+        assert "Your changes are saved." in html
+    else:
+        assert saved.status_code == 303
+        assert saved.headers["Location"] == f"/articles/a-quiet-article#comment-{mine}"
+    [comment] = stored(app, id=mine)
+    assert comment.body == "My better words." and comment.edited_at is not None
+    shown = app.test_client().get(ARTICLE).get_data(as_text=True)
+    assert "My better words." in shown and 'class="comment-edited"' in shown
+
+
+def test_an_edit_is_checked_like_a_new_comment(app, client, discussion):
+    mine = own_comment(client)
+    bad = client.post(f"{POST}/{mine}/edit", data={f"edit-{mine}-body": "x"})
+    assert bad.status_code == 422 and "between 2 and 5,000 characters" in bad.get_data(as_text=True)
+    app.config["COMMENT_MODERATION_WORDS"] = ["casino"]
+    assert published_count(app) == 4
+    held = client.post(f"{POST}/{mine}/edit", data={f"edit-{mine}-body": "Visit my casino."})
+    assert held.status_code == 303
+    [comment] = stored(app, id=mine)
+    assert comment.status == CommentStatus.PENDING
+    assert published_count(app) == 3  # back in the queue, out of the count
+    other = app.test_client().get(ARTICLE).get_data(as_text=True)
+    assert "casino" not in other
+    app.config["COMMENT_MODERATION_WORDS"] = []
+    client.post(f"{POST}/{mine}/edit", data={f"edit-{mine}-body": "Clean words now."})
+    assert stored(app, id=mine)[0].status == CommentStatus.PENDING  # an edit never approves
+
+
+@pytest.mark.parametrize("action", ["edit", "delete"])
+def test_after_the_window_or_from_another_browser_changes_are_refused(
+    app, client, discussion, action
+):
+    mine = own_comment(client)
+    stranger = app.test_client()
+    for who in (stranger, client):
+        if who is client:
+            age(app, mine, app.config["COMMENT_EDIT_MINUTES"])
+            page = client.get(ARTICLE)
+            assert "/edit" not in page.get_data(as_text=True)  # the controls are gone
+            assert "public" in page.headers["Cache-Control"]
+        for method in ("get", "post"):
+            response = getattr(who, method)(
+                f"{POST}/{mine}/{action}", data={f"edit-{mine}-body": "Late."}
+            )
+            assert response.status_code == 403, (who, method)
+            assert "can no longer be changed here" in response.get_data(as_text=True)
+    assert stored(app, id=mine)[0].body == "My first words."
+    stranger.set_cookie("my_comments", f"{mine}.0123456789abcdef")  # unsigned: ignored
+    assert stranger.get(f"{POST}/{mine}/edit").status_code == 403
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_delete_asks_first_then_a_comment_without_replies_disappears(app, client, discussion, htmx):
+    mine = own_comment(client)
+    headers = {"HX-Request": "true"} if htmx else {}
+    confirm = client.get(f"{POST}/{mine}/delete", headers=headers).get_data(as_text=True)
+    assert "Delete your comment?" in confirm and "Keep it" in confirm and "confirm(" not in confirm
+    assert published_count(app) == 4
+    done = client.post(f"{POST}/{mine}/delete", headers=headers)
+    assert stored(app, id=mine) == [] and published_count(app) == 3
+    if htmx:
+        html = done.get_data(as_text=True)
+        assert f'<li id="comment-{mine}" hx-swap-oob="delete"></li>' in html
+        assert '<span id="comment-count" hx-swap-oob="outerHTML">3 Comments</span>' in html
+    else:
+        assert done.status_code == 303
+    assert f"comment-{mine}" not in client.get(ARTICLE).get_data(as_text=True)
+
+
+def test_a_deleted_comment_with_replies_leaves_its_place(app, client, discussion):
+    mine = own_comment(client, body="Something to answer.")
+    answer = app.test_client()
+    assert reply(answer, mine, body="An answer to keep.").status_code == 303
+    client.post(f"{POST}/{mine}/delete")
+    [placeholder] = stored(app, id=mine)
+    assert placeholder.status == CommentStatus.REMOVED
+    assert (placeholder.body, placeholder.author_name, placeholder.author_email) == ("", "", "")
+    assert published_count(app) == 4  # three, and the answer
+    html = app.test_client().get(ARTICLE).get_data(as_text=True)
+    assert "This comment was removed." in html and "An answer to keep." in html
+    assert "Something to answer." not in html
+    # The answer's writer takes theirs back too: the empty placeholder goes with it.
+    [answer_id] = [c.id for c in stored(app, parent_id=mine)]
+    answer.post(f"{POST}/{answer_id}/delete")
+    assert stored(app, id=mine) == [] and published_count(app) == 3
+    assert "This comment was removed." not in app.test_client().get(ARTICLE).get_data(as_text=True)
+
+
+# --- preview ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_preview_shows_the_comment_as_posted_and_stores_nothing(app, client, discussion, htmx):
+    app.config["COMMENT_FLOOD_SECONDS"] = 60
+    headers = {"HX-Request": "true"} if htmx else {}
+    data = comment_data(form_tokens(client, ARTICLE), body="<b>Bold?</b>\n\nTwo paragraphs.")
+    response = client.post(POST, data={**data, "comment-preview": "1"}, headers=headers)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert ("<html" in html) is not htmx
+    preview = html.split('class="comment-preview"')[1].split("</section>")[0]
+    assert "<p>&lt;b&gt;Bold?&lt;/b&gt;</p><p>Two paragraphs.</p>" in preview
+    assert "<bdi>Grace Reader</bdi>" in preview
+    textarea = html.split('name="comment-body"')[1].split("</textarea>")[0]
+    assert "&lt;b&gt;Bold?&lt;/b&gt;" in textarea  # still in the form, to post
+    assert len(stored(app)) == 3
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Throttle)) == 0
+    assert "Set-Cookie" not in response.headers
+    assert "public" not in response.headers.get("Cache-Control", "")
+    posted = client.post(POST, data=data, headers=headers)  # then posting works at once
+    assert posted.status_code in (200, 303) and len(stored(app)) == 4
+
+
+def test_preview_of_an_invalid_comment_shows_the_errors(app, client, discussion):
+    data = comment_data(form_tokens(client, ARTICLE), body="")
+    response = client.post(POST, data={**data, "comment-preview": "1"})
+    assert response.status_code == 422
+    assert "Please write a comment." in response.get_data(as_text=True)
