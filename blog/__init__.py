@@ -10,6 +10,7 @@ from .admin import auth as admin_auth
 from .admin import views as admin_views
 from .articles import views as article_views
 from .comments import editing as comment_editing
+from .comments import live as live_comments
 from .comments import views as comment_views
 from .comments.antispam import started_token
 from .extensions import csrf, db, migrate
@@ -62,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(article_views.bp)
     app.register_blueprint(comment_views.bp)
     app.register_blueprint(comment_editing.bp)
+    app.register_blueprint(live_comments.bp)
     app.register_blueprint(cookies.bp)
     app.register_blueprint(admin_views.bp)
     # Public forms, protected by the origin check (web/origin.py) instead of tokens.

@@ -361,3 +361,66 @@ def test_preview_of_an_invalid_comment_shows_the_errors(app, client, discussion)
     response = client.post(POST, data={**data, "comment-preview": "1"})
     assert response.status_code == 422
     assert "Please write a comment." in response.get_data(as_text=True)
+
+
+# --- new comments while you read ---------------------------------------------------
+
+POLL = re.compile(r'id="comments-poll" hx-get="([^"]+)" hx-trigger="every 30s"')
+
+
+def poll_url(html: str) -> str:
+    return POLL.search(html).group(1).replace("&amp;", "&")
+
+
+def test_an_unchanged_article_answers_a_poll_with_204_before_flask(
+    app, client, htmx_client, discussion, monkeypatch
+):
+    url = poll_url(client.get(ARTICLE).get_data(as_text=True))
+    assert url == "/articles/a-quiet-article/comments/new?since=2&after=3"
+
+    def no_view(*args, **kwargs):
+        raise AssertionError("Flask's view ran")
+
+    monkeypatch.setattr("blog.articles.views.article_or_404", no_view)
+    for reader in (client, htmx_client):
+        response = reader.get(url)
+        assert response.status_code == 204 and response.data == b""
+        assert "Content-Security-Policy" in response.headers
+
+
+def test_new_comments_are_counted_then_shown_in_place(app, client, htmx_client, discussion):
+    url = poll_url(client.get(ARTICLE).get_data(as_text=True))
+    other = app.test_client()
+    assert (
+        other.post(
+            POST, data=comment_data(form_tokens(other, ARTICLE), body="New top.")
+        ).status_code
+        == 303
+    )
+    assert reply(other, 2, body="New answer.").status_code == 303
+    news = htmx_client.get(url)
+    html = news.get_data(as_text=True)
+    assert news.status_code == 200 and "2 new comments: show them" in html
+    assert "New top." not in html  # only the count, until asked
+    again = poll_url(html)
+    assert again == "/articles/a-quiet-article/comments/new?since=4&after=3"
+    button = re.search(r'id="comments-new-button"[^>]*hx-get="([^"]+)"', html).group(1)
+    shown = htmx_client.get(button.replace("&amp;", "&")).get_data(as_text=True)
+    assert '<ol hx-swap-oob="beforeend:#comment-list"><li id="comment-4"' in shown.replace("\n", "")
+    assert '<ol hx-swap-oob="beforeend:#replies-2"><li id="comment-5"' in shown.replace("\n", "")
+    assert "2 new comments shown." in shown and "show them" not in shown
+    assert poll_url(shown) == "/articles/a-quiet-article/comments/new?since=4&after=5"
+    assert htmx_client.get(poll_url(shown)).status_code == 204
+
+
+@pytest.mark.parametrize(
+    "query", ["since=x&after=1", "since=1&after=-1", "since=99999999999999999999&after=1"]
+)
+def test_a_bad_poll_is_a_404(app, client, discussion, query):
+    assert client.get(f"{POST}/new?{query}").status_code == 404
+
+
+def test_polling_can_be_turned_off(app, client, discussion):
+    app.config["COMMENT_POLL_SECONDS"] = 0
+    html = client.get(ARTICLE).get_data(as_text=True)
+    assert 'id="comments-poll"' not in html and "Refresh comments" in html

@@ -71,6 +71,8 @@ def render_article(
             threads=threads,
             earlier=earlier,
             before=before,
+            version=version,
+            newest=comment_queries.newest_id(threads),
             form=comment_form,
             changeable=mine.changeable,
             **extra,

@@ -115,6 +115,16 @@ def arrange(tops: list[Comment], replies: list[Comment], max_depth: int) -> list
     return [shown[c.id] for c in tops]
 
 
+def newest_id(threads: list[Shown]) -> int:
+    """The newest comment a page shows (new comments are those after it)."""
+    newest, stack = 0, list(threads)
+    while stack:
+        node = stack.pop()
+        newest = max(newest, node.comment.id)
+        stack.extend(node.replies)
+    return newest
+
+
 def deepest_level(max_depth: int) -> int:
     return max(max_depth, 2) - 1
 

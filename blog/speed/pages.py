@@ -38,6 +38,9 @@ VARY = "HX-Request, HX-History-Restore-Request, Cookie"
 # writes, and the random part is never sent, so only our template can make one.
 STAMP_SLOT = f"\x00stamp-{secrets.token_hex(8)}\x00"
 _ARTICLE_PAGE = re.compile(r"/articles/([^/]+)(?:/comments)?")
+# An open page asking for new comments: "since" the article's revision it shows.
+_POLL = re.compile(r"/articles/([^/]+)/comments/new")
+_POLL_QUERY = re.compile(r"since=([0-9]{1,10})&after=[0-9]{1,10}")
 
 
 class Version(NamedTuple):
@@ -161,6 +164,9 @@ class EarlyAnswers:
 
     def answer(self, environ):
         config = self.app.config
+        poll = _POLL.fullmatch(environ.get("PATH_INFO", ""))
+        if poll is not None:
+            return self.answer_poll(environ, poll.group(1))
         page = _ARTICLE_PAGE.fullmatch(environ.get("PATH_INFO", ""))
         if (
             page is None
@@ -188,6 +194,20 @@ class EarlyAnswers:
         body = fill(parts, self.stamp(config["SECRET_KEY"], version.id))
         headers = [("Content-Type", "text/html; charset=utf-8"), *public_headers(etag)]
         return "200 OK", [*headers, ("Content-Length", str(len(body)))], body
+
+
+    def answer_poll(self, environ, slug: str):
+        """Nothing new since the revision the page shows: 204, after one indexed lookup."""
+        query = _POLL_QUERY.fullmatch(environ.get("QUERY_STRING", ""))
+        if query is None or environ.get("REQUEST_METHOD") != "GET":
+            return None
+        try:
+            version = self.lookup(slug)
+        except Exception:
+            return None
+        if version is None or version.revision != int(query.group(1)):
+            return None
+        return "204 No Content", [("Cache-Control", "no-cache")], b""
 
 
 def own_connection(app: Flask) -> Link:

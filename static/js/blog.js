@@ -15,35 +15,140 @@
     }
   });
 
-  // A comment posted here and then loaded again by "Show more comments" would appear
-  // twice; keep the copy that sits in its place in time (the later one in the list).
+  // A reply form opened inline closes with Cancel or Escape, and focus goes back to the
+  // Reply link that opened it. (Without this file Cancel is a link back to the comment.)
+  function closeReply(parentId) {
+    var slot = document.getElementById("reply-slot-" + parentId);
+    if (slot) slot.innerHTML = "";
+    var link = document.getElementById("reply-link-" + parentId);
+    if (link) {
+      link.setAttribute("aria-expanded", "false");
+      link.focus();
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var cancel = event.target.closest && event.target.closest("a[data-cancel-reply]");
+    if (!cancel || !cancel.closest(".reply-slot")) return;
+    event.preventDefault();
+    closeReply(cancel.getAttribute("data-cancel-reply"));
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var form = event.target.closest && event.target.closest(".reply-slot form[data-reply-to]");
+    if (form) closeReply(form.getAttribute("data-reply-to"));
+  });
+
+  // A comment posted here and then loaded again (earlier comments, new ones) would
+  // appear twice; keep one.
   function removeDuplicateComments() {
     var list = document.getElementById("comment-list");
     if (!list) return;
     var seen = {};
-    var items = list.querySelectorAll(":scope > li[id]");
+    var items = list.querySelectorAll("li[id^='comment-']");
     for (var i = items.length - 1; i >= 0; i--) {
       if (seen[items[i].id]) items[i].remove();
       else seen[items[i].id] = true;
     }
   }
 
-  // When "Show more comments" is gone, focus would be lost: move it to the new comments.
-  var firstNewComment = null;
+  // Where focus goes when a swap took away the element that had it: a field marked
+  // autofocus (a form with errors, an edit form), a preview, the Reply link a posted
+  // reply answered, or the first of the comments just shown.
+  var before = null;
   document.addEventListener("htmx:before:swap", function (event) {
     var list = document.getElementById("comment-list");
-    firstNewComment = list ? list.children.length : null;
+    var source = event.target;
+    var replyForm = source && source.closest && source.closest("form[data-reply-to]");
+    var content = source && source.closest && source.closest("[id$='-content']");
+    before = {
+      contentId: content ? content.id : null,
+      count: list ? list.querySelectorAll("li[id^='comment-']").length : 0,
+      firstTop: list && list.firstElementChild,
+      replyTo: replyForm ? replyForm.getAttribute("data-reply-to") : null,
+    };
   });
+
+  function lostFocus() {
+    var active = document.activeElement;
+    return !active || active === document.body || !document.contains(active);
+  }
+
+  function focusOn(element) {
+    if (!element) return false;
+    if (!element.matches("a, button, input, textarea, select, [tabindex]")) {
+      element.setAttribute("tabindex", "-1");
+    }
+    element.focus();
+    return true;
+  }
+
   document.addEventListener("htmx:after:swap", function () {
     removeDuplicateComments();
-    var list = document.getElementById("comment-list");
-    var more = document.getElementById("comments-more-link");
-    if (list && !more && document.activeElement === document.body && firstNewComment !== null) {
-      var target = list.children[firstNewComment];
-      if (target) {
-        target.setAttribute("tabindex", "-1");
-        target.focus();
+    var state = before || {};
+    before = null;
+    document.querySelectorAll(".reply-slot").forEach(function (slot) {
+      var link = document.getElementById("reply-link-" + slot.id.replace("reply-slot-", ""));
+      if (link) link.setAttribute("aria-expanded", slot.children.length ? "true" : "false");
+    });
+    if (!lostFocus()) {
+      var opened = document.querySelector(".reply-slot form:not([data-focused])");
+      if (opened) {
+        opened.setAttribute("data-focused", "");
+        focusOn(opened.querySelector("input:not([type=hidden]):not([tabindex='-1']), textarea"));
       }
+      return;
+    }
+    var autofocus = document.querySelector("main [autofocus]:not([data-focused])");
+    if (autofocus) {
+      autofocus.setAttribute("data-focused", "");
+      focusOn(autofocus);
+      return;
+    }
+    if (focusOn(document.querySelector(".comment-preview"))) return;
+    if (state.replyTo && focusOn(document.getElementById("reply-link-" + state.replyTo))) return;
+    if (state.contentId) {
+      // an edit saved or cancelled, a delete done: back to the comment, else the heading
+      var content = document.getElementById(state.contentId);
+      var target = content && (content.querySelector(".comment-action") || content);
+      if (focusOn(target || document.getElementById("comments-heading"))) return;
+    }
+    var list = document.getElementById("comment-list");
+    if (list && state.firstTop && list.firstElementChild !== state.firstTop) {
+      focusOn(list.firstElementChild); // earlier comments, inserted above
+      return;
+    }
+    var slot = document.querySelector(".reply-slot form");
+    if (slot) focusOn(slot.querySelector("input:not([type=hidden]):not([tabindex='-1'])"));
+  });
+
+  // Polling for new comments (hx-trigger="every Ns" on #comments-poll) skips its turn
+  // while the tab is hidden, and after a failed poll waits twice as long each time, up
+  // to an hour.
+  var pollFailures = 0;
+  var pollPausedUntil = 0;
+  function isPoll(event) {
+    var source = event.target;
+    return source && source.id === "comments-poll";
+  }
+  document.addEventListener("htmx:config:request", function (event) {
+    if (!isPoll(event)) return;
+    if (document.hidden || Date.now() < pollPausedUntil) event.preventDefault();
+  });
+  function pollFailed(event) {
+    if (!isPoll(event)) return;
+    pollFailures += 1;
+    pollPausedUntil = Date.now() + Math.min(30000 * Math.pow(2, pollFailures), 3600000);
+  }
+  document.addEventListener("htmx:error", pollFailed);
+  document.addEventListener("htmx:response:error", pollFailed);
+  document.addEventListener("htmx:after:request", function (event) {
+    var status = event.detail && event.detail.ctx && event.detail.ctx.response
+      ? event.detail.ctx.response.status : 0;
+    if (isPoll(event) && status > 0 && status < 400) {
+      pollFailures = 0;
+      pollPausedUntil = 0;
     }
   });
 })();

@@ -1,0 +1,59 @@
+"""New comments while a reader has the article open: the page asks every
+COMMENT_POLL_SECONDS with the version it was built from. Unchanged, the answer is a 204
+(given before Flask by the speed layer: one indexed lookup, what a 304 costs). Changed, it
+says how many comments arrived; pressing "show them" inserts them in place."""
+
+from flask import Blueprint, Response, get_template_attribute, render_template, request
+from sqlalchemy import func, select
+
+from ..articles.views import article_or_404
+from ..extensions import db
+from ..models import Comment, CommentStatus
+from ..web.params import optional_id
+from . import queries
+from .views import reply_list_for
+
+bp = Blueprint("live", __name__)
+SHOWN_AT_ONCE = 50
+
+
+@bp.get("/articles/<slug>/comments/new")
+def new_comments(slug: str):
+    """`since`: the article's revision the page shows; `after`: the newest comment it
+    shows. With `show`, the new comments themselves (at most SHOWN_AT_ONCE)."""
+    article, version = article_or_404(slug)
+    since, after = optional_id("since"), optional_id("after") or 0
+    show = "show" in request.args
+    if version.revision == since and not show:
+        return Response(status=204, headers={"Cache-Control": "no-cache"})
+    newer = (
+        Comment.article_id == article.id,
+        Comment.status == CommentStatus.PUBLISHED,
+        Comment.id > after,
+    )
+    if not show:
+        count = db.session.scalar(select(func.count()).where(*newer))
+        html = render_template(
+            "comments/_poll.html", article=article, version=version, after=after, count=count
+        )
+        return Response(html, headers={"Cache-Control": "no-cache"})
+    arrived = list(
+        db.session.scalars(select(Comment).where(*newer).order_by(Comment.id).limit(SHOWN_AT_ONCE))
+    )
+    item = get_template_attribute("comments/_comment.html", "comment_item")
+    inserts = [(_list_for(c), item(c, article, level=queries.shown_level(c))) for c in arrived]
+    html = render_template(
+        "comments/_arrived.html",
+        article=article,
+        version=version,
+        after=arrived[-1].id if arrived else after,
+        inserts=inserts,
+        count=len(arrived),
+    )
+    return Response(html, headers={"Cache-Control": "no-cache"})
+
+
+def _list_for(comment: Comment) -> str:
+    """The list on the page that a new comment joins."""
+    parent = db.session.get(Comment, comment.parent_id) if comment.parent_id else None
+    return reply_list_for(parent) if parent is not None else "comment-list"
