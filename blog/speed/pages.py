@@ -195,7 +195,6 @@ class EarlyAnswers:
         headers = [("Content-Type", "text/html; charset=utf-8"), *public_headers(etag)]
         return "200 OK", [*headers, ("Content-Length", str(len(body)))], body
 
-
     def answer_poll(self, environ, slug: str):
         """Nothing new since the revision the page shows: 204, after one indexed lookup."""
         query = _POLL_QUERY.fullmatch(environ.get("QUERY_STRING", ""))
