@@ -26,6 +26,8 @@ DEFAULTS = {
     "COMMENT_MAX_DEPTH": 3,
     # How long a commenter may edit or delete their comment, from the browser that posted it.
     "COMMENT_EDIT_MINUTES": 15,
+    # The name on the owner's replies from the moderation queue (default: the article's author).
+    "OWNER_NAME": "",
     # How often an open article page asks for new comments; 0 turns it off.
     "COMMENT_POLL_SECONDS": 30,
     "TIMEZONE": "UTC",

@@ -424,3 +424,69 @@ def test_polling_can_be_turned_off(app, client, discussion):
     app.config["COMMENT_POLL_SECONDS"] = 0
     html = client.get(ARTICLE).get_data(as_text=True)
     assert 'id="comments-poll"' not in html and "Refresh comments" in html
+
+
+# --- the owner, from the moderation queue --------------------------------------------
+
+
+def signed_in_owner(app, client) -> str:
+    with app.app_context():
+        db.session.add(
+            AdminUser(username="owner", password_hash=generate_password_hash("pw-pw-pw"))
+        )
+        db.session.commit()
+    html = client.get("/admin/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    client.post(
+        "/admin/login", data={"csrf_token": token, "username": "owner", "password": "pw-pw-pw"}
+    )
+    return token
+
+
+def admin_token(client, path) -> str:
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def test_the_owner_replies_from_the_queue_and_approves_what_they_answer(app, client):
+    with app.app_context():
+        add_comments(make_article(), 1, status=CommentStatus.PENDING)
+    signed_in_owner(app, client)
+    queue = client.get("/admin/").get_data(as_text=True)
+    assert 'href="/admin/comments/1/reply' in queue and 'href="/admin/comments/1/edit' in queue
+    page = client.get("/admin/comments/1/reply").get_data(as_text=True)
+    assert "Replying approves this comment." in page
+    no_token = client.post("/admin/comments/1/reply", data={"body": "Thanks!"})
+    assert no_token.status_code in (400, 403) and len(stored(app)) == 1
+    token = admin_token(client, "/admin/comments/1/reply")
+    done = client.post(
+        "/admin/comments/1/reply", data={"csrf_token": token, "body": "Thanks for writing."}
+    )
+    assert done.status_code == 303
+    parent, answer = stored(app)
+    assert parent.status == CommentStatus.PUBLISHED
+    assert (answer.parent_id, answer.by_owner, answer.author_name) == (1, True, "Ada Writer")
+    assert published_count(app) == 2
+    html = app.test_client().get(ARTICLE).get_data(as_text=True)
+    assert "Thanks for writing." in html and '<span class="comment-badge">Author</span>' in html
+
+
+def test_the_owner_edits_and_deletes_any_comment_at_any_time(app, client, discussion):
+    age(app, 2, 60 * 24 * 365)
+    signed_in_owner(app, client)
+    assert 'id="queue-2"' in client.get("/admin/?status=published").get_data(as_text=True)
+    token = admin_token(client, "/admin/comments/2/edit")
+    bad = client.post("/admin/comments/2/edit", data={"csrf_token": token, "body": ""})
+    assert bad.status_code == 422 and "Please write a comment." in bad.get_data(as_text=True)
+    client.post(
+        "/admin/comments/2/edit", data={"csrf_token": token, "body": "Tidied by the owner."}
+    )
+    [comment] = stored(app, id=2)
+    assert comment.body == "Tidied by the owner." and comment.edited_at is not None
+    assert comment.status == CommentStatus.PUBLISHED
+    reply(app.test_client(), 2, body="An answer.")  # 4
+    client.post("/admin/comments/2/delete", data={"csrf_token": token})
+    assert stored(app, id=2)[0].status == CommentStatus.REMOVED  # its answer keeps its place
+    assert published_count(app) == 3
+    client.post("/admin/comments/4/delete", data={"csrf_token": token})
+    assert stored(app, id=2) == [] and stored(app, id=4) == [] and published_count(app) == 2

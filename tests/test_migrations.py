@@ -285,3 +285,40 @@ def test_rows_already_pointing_nowhere_do_not_stop_an_upgrade(empty, runner):
     result = runner.invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
     assert len(every_row(empty)["comment"]) == 4
+
+
+def test_0004_places_replies_already_stored_in_their_threads(empty):
+    """Imports stored threads before 0004: each reply gets its thread's top and depth."""
+    upgrade(empty, "0003")
+    with empty.app_context(), db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO article (id, slug, title, author, description, body_markdown,"
+                " body_html, copyright_year, copyright_holder, published_at, updated_at,"
+                " changed_at, is_published, comment_count, revision, summary)"
+                " VALUES (1, 'a', 'A', 'W', '', '', '', 2020, 'W', '2020-01-01 00:00:00',"
+                " '2020-01-01 00:00:00', '2020-01-01 00:00:00', true, 4, 1, '')"
+            )
+        )
+        for comment_id, parent in ((1, None), (2, 1), (3, 2), (4, 3), (5, None)):
+            connection.execute(
+                text(
+                    "INSERT INTO comment (id, article_id, author_name, author_email, body,"
+                    " body_html, created_at, status, email_key, parent_id)"
+                    " VALUES (:id, 1, 'R', 'r@example.com', 'x', 'x', '2020-01-02 00:00:00',"
+                    " 'published', 'r@example.com', :parent)"
+                ),
+                {"id": comment_id, "parent": parent},
+            )
+    upgrade(empty)
+    with empty.app_context(), db.engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT id, root_id, depth, by_owner FROM comment ORDER BY id")
+        ).all()
+    assert [tuple(normalized(v) for v in row) for row in rows] == [
+        (1, None, 0, 0),
+        (2, 1, 1, 0),
+        (3, 1, 2, 0),
+        (4, 1, 3, 0),
+        (5, None, 0, 0),
+    ]

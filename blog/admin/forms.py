@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
+from ..comments.forms import comment_text_field
 from ..web.text import clean_line, clean_text
 
 
@@ -28,3 +29,9 @@ class WordListForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """Only the CSRF token: moderation buttons carry their action in the URL."""
+
+
+class CommentTextForm(FlaskForm):
+    """The owner's words for a comment: an edit, or a reply."""
+
+    body = comment_text_field()

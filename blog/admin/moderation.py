@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..articles.revisions import record_change
+from ..comments import changes
 from ..extensions import db
 from ..models import Comment, CommentStatus
 
@@ -20,14 +21,16 @@ def apply(action: str, comment_ids: list[int]) -> list[Comment]:
     )
     new_status = ACTIONS[action]
     for comment in comments:
+        if new_status is None:  # one with replies leaves its place; counts kept there
+            changes.take_back(comment)
+            continue
+        if comment.status == CommentStatus.REMOVED:
+            continue  # a placeholder has nothing to approve or mark
         was_published = comment.status == CommentStatus.PUBLISHED
         now_published = new_status == CommentStatus.PUBLISHED
         if was_published or now_published:
             record_change(comment.article_id, int(now_published) - int(was_published))
-        if new_status is None:
-            db.session.delete(comment)
-        else:
-            comment.status = new_status
+        comment.status = new_status
     return comments
 
 

@@ -13,6 +13,8 @@ from flask_login import current_user
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
+from ..comments import changes
+from ..comments.posting import Refused
 from ..extensions import db
 from ..keyset import beyond
 from ..models import Comment, CommentStatus, WordRule
@@ -22,10 +24,14 @@ from ..web.params import optional_id, parse_id
 from ..web.redirects import safe_next
 from . import auth, moderation
 from .auth import login_manager
-from .forms import ActionForm, LoginForm, WordListForm
+from .forms import ActionForm, CommentTextForm, LoginForm, WordListForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-QUEUES = {"pending": CommentStatus.PENDING, "spam": CommentStatus.SPAM}
+QUEUES = {
+    "pending": CommentStatus.PENDING,
+    "spam": CommentStatus.SPAM,
+    "published": CommentStatus.PUBLISHED,
+}
 QUEUE_PAGE = 50
 
 
@@ -140,6 +146,44 @@ def act(comment_id: int, action: str):
         deleted=action == "delete",
         form=ActionForm(),
     )
+
+
+def queued_comment(comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.status == CommentStatus.REMOVED:
+        abort(404, description="That comment no longer exists.")
+    return comment
+
+
+@bp.route("/comments/<id:comment_id>/edit", methods=["GET", "POST"])
+def edit(comment_id: int):
+    """Change any comment's words, at any time (its status stays as it is)."""
+    comment = queued_comment(comment_id)
+    form = CommentTextForm(data={"body": comment.body})
+    if form.validate_on_submit():
+        try:
+            changes.change_text(comment, form.body.data, by_owner=True)
+        except Refused as refusal:
+            form.body.errors.append(refusal.body_error or refusal.message)
+        else:
+            return back_to_queue()
+    status = 422 if form.errors else 200
+    return render_template("admin/edit.html", comment=comment, form=form, reply=False), status
+
+
+@bp.route("/comments/<id:comment_id>/reply", methods=["GET", "POST"])
+def reply(comment_id: int):
+    """Answer a comment as the site's owner (marked "Author"); answering a held comment
+    approves it."""
+    comment = queued_comment(comment_id)
+    form = CommentTextForm()
+    if form.validate_on_submit():
+        name = current_app.config["OWNER_NAME"] or comment.article.author
+        changes.owner_reply(comment, form.body.data, name)
+        db.session.commit()
+        return back_to_queue()
+    status = 422 if form.errors else 200
+    return render_template("admin/edit.html", comment=comment, form=form, reply=True), status
 
 
 @bp.post("/comments/bulk")

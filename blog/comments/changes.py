@@ -39,7 +39,7 @@ def change_text(comment: Comment, text: str, *, by_owner: bool = False) -> None:
 
 
 def take_back(comment: Comment) -> bool:
-    """Delete `comment` and commit. One with replies leaves its place ("This comment was
+    """Delete `comment` (the caller commits). One with replies leaves its place ("This comment was
     removed.", nothing of its words or writer kept) so that the replies keep theirs; one
     without disappears, and so does a removed parent it leaves without replies.
     Returns whether its place remains."""
@@ -55,7 +55,6 @@ def take_back(comment: Comment) -> bool:
         db.session.flush()
         _clear_empty_placeholders(parent_id)
     record_change(article_id, published_delta=-1 if was_published else 0)
-    db.session.commit()
     return keeps_place
 
 
@@ -73,3 +72,27 @@ def _clear_empty_placeholders(comment_id: int | None) -> None:
             return
         comment_id = placeholder.parent_id
         db.session.execute(delete(Comment).where(Comment.id == placeholder.id))
+
+
+def owner_reply(parent: Comment, text: str, name: str) -> Comment:
+    """The owner's answer to `parent`, published, approving `parent` if it was held (the
+    caller commits)."""
+    if parent.status == CommentStatus.PENDING:
+        parent.status = CommentStatus.PUBLISHED
+        record_change(parent.article_id, published_delta=1)
+    answer = Comment(
+        article_id=parent.article_id,
+        author_name=name,
+        author_email="",
+        created_at=utcnow(),
+        status=CommentStatus.PUBLISHED,
+        fingerprint=antispam.fingerprint("", text),
+        parent_id=parent.id,
+        root_id=parent.root_id or parent.id,
+        depth=parent.depth + 1,
+        by_owner=True,
+    )
+    answer.set_body(text)
+    db.session.add(answer)
+    record_change(parent.article_id, published_delta=1)
+    return answer

@@ -79,6 +79,7 @@ def delete(slug: str, comment_id: int):
         template = "comments/_delete.html" if is_htmx() else "comments/delete.html"
         return for_this_reader(render_template(template, article=article, comment=comment))
     keeps_place = changes.take_back(comment)
+    db.session.commit()
     article = db.session.get(Article, article.id)
     if is_htmx():
         html = render_template(
