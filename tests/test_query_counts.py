@@ -1,9 +1,10 @@
 """A constant, small number of SQL statements per request, whatever the size of the data."""
 
+import re
 import sqlite3
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from support import ARTICLE, add_comments, comment_data, form_tokens, make_article
 
 from blog.extensions import db
@@ -67,7 +68,48 @@ def grow(app, articles: int, comments: int) -> None:
                 f"filler-{n}", f"Filler {n}", published_at=datetime(2001, 1, 1) + timedelta(days=n)
             )
         article = db.session.query(Article).filter_by(slug="a-quiet-article").one_or_none()
-        add_comments(article or make_article(), comments, start=datetime(2008 + existing, 1, 1))
+        article = article or make_article()
+        add_comments(article, comments, start=datetime(2008 + existing, 1, 1))
+        add_replies(article, comments // 2)
+
+
+def poll_url(page) -> str:
+    found = re.search(r'id="comments-poll" hx-get="([^"]+)"', page.get_data(as_text=True))
+    return found.group(1).replace("&amp;", "&")
+
+
+def add_replies(article, count: int) -> None:
+    from datetime import timedelta
+
+    """Threads: replies (and replies to those) under the article's newest comments."""
+    from blog.models import Comment
+
+    tops = list(
+        db.session.scalars(
+            select(Comment)
+            .where(Comment.article_id == article.id, Comment.depth == 0)
+            .order_by(Comment.id.desc())
+            .limit(5)
+        )
+    )
+    for n in range(count):
+        parent = tops[n % len(tops)]
+        answer = Comment(
+            article_id=article.id,
+            author_name=f"Answer {n}",
+            author_email=f"answer{n}@example.com",
+            created_at=parent.created_at + timedelta(seconds=n + 1),
+            parent_id=parent.id,
+            root_id=parent.root_id or parent.id,
+            depth=parent.depth + 1,
+        )
+        answer.set_body(f"Answer number {n}.")
+        db.session.add(answer)
+        db.session.flush()
+        tops.append(answer)
+    article.comment_count += count
+    article.revision += 1
+    db.session.commit()
 
 
 def requests_and_counts(app, log, client, htmx_client, words: str) -> dict[str, int]:
@@ -86,6 +128,7 @@ def requests_and_counts(app, log, client, htmx_client, words: str) -> dict[str, 
             assert call().status_code == 200
         counts[name] = len(statements)
     hidden = form_tokens(app.test_client(), ARTICLE)
+    before_post = poll_url(client.get(ARTICLE))
     poster = app.test_client()  # a new reader, as the statement counts assume
     with log.counted() as statements:
         posted = poster.post(
@@ -96,6 +139,38 @@ def requests_and_counts(app, log, client, htmx_client, words: str) -> dict[str, 
         )
         assert posted.status_code == 200, posted.get_data(as_text=True)
     counts["post"] = len(statements)
+    with app.app_context():  # a comment published since (the post above is held)
+        from blog.models import Article
+
+        add_comments(db.session.query(Article).filter_by(slug="a-quiet-article").one(), 1)
+    with log.counted() as statements:
+        assert client.get(before_post).status_code == 200  # news
+    counts["poll, news"] = len(statements)
+    after_post = poll_url(client.get(ARTICLE))
+    with log.counted() as statements:
+        assert client.get(after_post).status_code == 204
+    counts["poll, nothing new"] = len(statements)
+    with app.app_context():  # the deepest reply: its answer joins a list further up
+        from blog.models import Comment
+
+        parent = db.session.scalars(select(Comment.id).order_by(Comment.depth.desc())).first()
+    started = re.search(
+        r'name="(reply-\d+-started)" type="hidden" value="([^"]*)"',
+        client.get(f"{ARTICLE}/comments/{parent}/reply").get_data(as_text=True),
+    )
+    answer = {started.group(1): started.group(2)}
+    for key, value in comment_data(body=words + " (a reply)").items():
+        if key != "comment-started":
+            answer[f"reply-{parent}" + key.removeprefix("comment")] = value
+    with log.counted() as statements:
+        replied = app.test_client().post(
+            f"{ARTICLE}/comments/{parent}/replies",
+            data=answer,
+            headers=HTMX,
+            environ_base={"REMOTE_ADDR": f"198.51.100.{len(words)}"},
+        )
+        assert replied.status_code == 200, replied.get_data(as_text=True)
+    counts["reply post"] = len(statements)
     # The counter sees what hot_sql runs on raw connections, not only the ORM's queries.
     assert any(sql.startswith("INSERT INTO comment") for sql in statements), statements
     return counts
@@ -106,11 +181,17 @@ EXPECTED = {
     "home": 1,  # the versions of the articles on it; the page is cached for those
     "home page 2": 2,  # not yet cached: the versions, then the articles themselves
     "article": 1,  # the version lookup; the page itself is cached for that version
-    "comment page": 2,  # the version lookup and the page of comments
+    "comment page": 2,  # the version lookup and the page of threads (with their replies)
     "later comment page": 2,
     # version lookup, word lists and "approved before?" in one, flood counter, insert (a held
     # comment: a published one also updates the article's count)
     "post": 4,
+    # the version lookup, the article (changed since this worker last read it), the count
+    "poll, news": 3,
+    "poll, nothing new": 1,  # the version lookup (before Flask), then 204
+    # as a post, plus the comment answered and (it is at the deepest level) the list on the
+    # page that its answer joins, found in one statement however deep the thread goes
+    "reply post": 6,
 }
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import select, union_all
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..keyset import beyond
@@ -142,8 +143,22 @@ def page_of_threads(article_id: int, before_id: int | None, own_held: list[int])
     )
 
 
-def thread_top(comment) -> int:
-    return comment.root_id or comment.id
+def ancestor_at(comment: Comment, depth: int) -> int:
+    """The id of `comment`'s ancestor at `depth` (itself when none is found): one
+    statement however deep it sits."""
+    up = (
+        select(Comment.id, Comment.parent_id, Comment.depth)
+        .where(Comment.id == comment.id)
+        .cte("up", recursive=True)
+    )
+    step = aliased(Comment)
+    up = up.union_all(
+        select(step.id, step.parent_id, step.depth).where(
+            step.id == up.c.parent_id, up.c.depth > depth
+        )
+    )
+    found = db.session.scalar(select(up.c.id).where(up.c.depth == depth).limit(1))
+    return found or comment.id
 
 
 def newer_tops(article_id: int, top: Comment, within: int) -> list[int]:

@@ -294,11 +294,7 @@ def reply_list_for(parent: Comment | None) -> str | None:
     A reply below the deepest level joins the list that holds its parent."""
     if parent is None:
         return None
-    holder = parent
     deepest = queries.deepest_level(current_app.config["COMMENT_MAX_DEPTH"])
-    while holder.depth >= deepest:
-        above = db.session.get(Comment, holder.parent_id) if holder.parent_id else None
-        if above is None:
-            break
-        holder = above
-    return f"replies-{holder.id}"
+    if parent.depth < deepest:
+        return f"replies-{parent.id}"
+    return f"replies-{queries.ancestor_at(parent, deepest - 1)}"

@@ -204,6 +204,7 @@ class EarlyAnswers:
             version = self.lookup(slug)
         except Exception:
             return None
+        environ["blog.version"] = (slug, version)  # Flask reuses it: one lookup
         if version is None or version.revision != int(query.group(1)):
             return None
         return "204 No Content", [("Cache-Control", "no-cache")], b""
