@@ -329,6 +329,12 @@ def main() -> int:
                 thread,
                 f"If-None-Match: {etag}",
             )
+            poll = re.search(r'id="comments-poll" hx-get="([^"]+)"', anonymous_html)
+            assert poll, "the article page does not poll for new comments"
+            poll_path = poll.group(1).replace("&amp;", "&")
+            status, _, _ = fetch(blog.base, poll_path, {"HX-Request": "true"})
+            assert status == 204, status
+            run("poll for new comments, nothing new", blog.base, poll_path, HTMX)
             if nginx:
                 run_dir = folder / "nginx"
                 run_dir.mkdir()

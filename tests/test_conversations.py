@@ -490,3 +490,18 @@ def test_the_owner_edits_and_deletes_any_comment_at_any_time(app, client, discus
     assert published_count(app) == 3
     client.post("/admin/comments/4/delete", data={"csrf_token": token})
     assert stored(app, id=2) == [] and stored(app, id=4) == [] and published_count(app) == 2
+
+
+def test_a_comment_posted_inline_is_not_announced_to_its_poster_as_new(
+    app, client, htmx_client, discussion
+):
+    answer = htmx_client.post(POST, data=comment_data(form_tokens(client, ARTICLE), body="Mine."))
+    html = answer.get_data(as_text=True)
+    poller = re.search(r'<div id="comments-poll" hx-swap-oob="outerHTML" hx-get="([^"]+)"', html)
+    url = poller.group(1).replace("&amp;", "&")
+    assert url.endswith("&after=4")
+    assert htmx_client.get(url).status_code == 204  # their comment is not news to them
+    other = app.test_client()
+    other.post(POST, data=comment_data(form_tokens(other, ARTICLE), body="Theirs."))
+    news = htmx_client.get(url).get_data(as_text=True)
+    assert "1 new comment: show them" in news

@@ -57,6 +57,7 @@ class CommentForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "comment")
         super().__init__(*args, **kwargs)
+        self.id_prefix = kwargs["prefix"]  # "comment", or "reply-<id>" for a reply form
 
     name = StringField(
         "Name",

@@ -279,6 +279,8 @@ def answer_created(
                     comment, article, level=queries.shown_level(comment), changeable={comment.id}
                 ),
                 comment_count=comment_count,
+                poll_version=current_app.config["COMMENT_POLL_SECONDS"]
+                and pages.request_version(article.slug),
                 form_html=None if parent else fresh_form(article),
                 status_message=THANKS[comment.status],
             )
