@@ -143,6 +143,13 @@ class Comment(db.Model):
         return comment_anchor(self.id)
 
 
+def thread_place(parent) -> tuple[int | None, int | None, int]:
+    """parent_id, root_id and depth of a comment answering `parent` (None: a new thread)."""
+    if parent is None:
+        return None, None, 0
+    return parent.id, parent.root_id or parent.id, parent.depth + 1
+
+
 def email_key(email: str | None) -> str:
     """How a returning commenter is recognised: their email, lower-cased."""
     return (email or "").lower()

@@ -87,6 +87,10 @@ def test_a_thread_ten_levels_deep_keeps_every_level(app, runner):
     assert [c.body for c in reversed(chain)] == [
         f"Level {n} of the long conversation." for n in range(1, 11)
     ]
+    top = chain[-1]
+    assert [(c.root_id, c.depth) for c in reversed(chain)] == [(None, 0)] + [
+        (top.id, n) for n in range(1, 10)
+    ]
 
 
 def test_importing_the_same_export_again_adds_nothing(app, runner):
@@ -182,6 +186,8 @@ def test_disqus_comments_join_the_articles_their_threads_name(disqus_blog, runne
     assert quiet["Answering Rosa."].parent_id == ids["First here."]
     assert quiet["And back to Tomas."].parent_id == ids["Answering Rosa."]
     assert quiet["Replying to a deleted one."].parent_id == ids["First here."]
+    assert quiet["And back to Tomas."].root_id == ids["First here."]
+    assert quiet["And back to Tomas."].depth == 2
     assert quiet["Cheap watches."].status == CommentStatus.SPAM
     assert quiet["First here."].created_at == datetime(2013, 3, 1, 11, 0)
     (held,) = comments_of(disqus_blog, "second-thoughts")  # matched by its identifier

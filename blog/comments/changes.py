@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..articles.revisions import record_change
 from ..extensions import db
-from ..models import Comment, CommentStatus, utcnow
+from ..models import Comment, CommentStatus, thread_place, utcnow
 from . import antispam
 from .posting import DUPLICATE, FIX_FIELDS, Refused
 
@@ -87,11 +87,9 @@ def owner_reply(parent: Comment, text: str, name: str) -> Comment:
         created_at=utcnow(),
         status=CommentStatus.PUBLISHED,
         fingerprint=antispam.fingerprint("", text),
-        parent_id=parent.id,
-        root_id=parent.root_id or parent.id,
-        depth=parent.depth + 1,
         by_owner=True,
     )
+    answer.parent_id, answer.root_id, answer.depth = thread_place(parent)
     answer.set_body(text)
     db.session.add(answer)
     record_change(parent.article_id, published_delta=1)

@@ -8,7 +8,15 @@ from sqlalchemy import bindparam, insert
 
 from ..articles.revisions import record_change
 from ..extensions import db
-from ..models import Article, Comment, CommentStatus, comment_anchor, email_key, utcnow
+from ..models import (
+    Article,
+    Comment,
+    CommentStatus,
+    comment_anchor,
+    email_key,
+    thread_place,
+    utcnow,
+)
 from ..rendering import comment_to_html
 from ..speed import hot_sql
 from ..web import throttle
@@ -128,9 +136,7 @@ def new_comment(
         owner_key=key,
         secret=secret,
     )
-    if parent is not None:
-        comment.parent_id, comment.root_id = parent.id, parent.root_id or parent.id
-        comment.depth = parent.depth + 1
+    comment.parent_id, comment.root_id, comment.depth = thread_place(parent)
     comment.set_body(form.body.data)
     return comment
 
@@ -143,7 +149,9 @@ _INSERT = hot_sql.Prepared(
 )
 
 
-def preview_of(article: Article, form: CommentForm, parent: Comment | None) -> NewComment:
+def preview_of(
+    article: Article, form: CommentForm, parent: Comment | None, by_owner: bool = False
+) -> NewComment:
     """The comment as it would look once posted, stored nowhere."""
     comment = NewComment(
         article_id=article.id,
@@ -157,6 +165,6 @@ def preview_of(article: Article, form: CommentForm, parent: Comment | None) -> N
         id=0,
     )
     comment.set_body(form.body.data)
-    if parent is not None:
-        comment.parent_id, comment.depth = parent.id, parent.depth + 1
+    comment.parent_id, comment.root_id, comment.depth = thread_place(parent)
+    comment.by_owner = by_owner
     return comment

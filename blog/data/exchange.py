@@ -16,12 +16,23 @@ from sqlalchemy import delete, func, select, text
 
 from ..articles.publishing import SLUG
 from ..extensions import db
-from ..models import AdminUser, Article, Comment, CommentStatus, Throttle, WordRule, utcnow
+from ..models import (
+    AdminUser,
+    Article,
+    Comment,
+    CommentStatus,
+    Throttle,
+    WordRule,
+    thread_place,
+    utcnow,
+)
 from ..web.text import clean_line, clean_text, has_visible_text
 from .imports import YEARS
 
 FORMAT = "porchlight-blog"
-VERSION = 2  # 2 added "parent_id" and "import_key"; version 1 files are read as well
+# 2 added "parent_id" and "import_key", 3 "edited_at" and "by_owner" (and, with secrets,
+# "owner_key"); files of earlier versions are read as well.
+VERSION = 3
 ARTICLE_FIELDS = (
     "id",
     "slug",
@@ -48,15 +59,18 @@ COMMENT_FIELDS = (
     "fingerprint",
     "parent_id",
     "import_key",
+    "edited_at",
+    "by_owner",
 )
-SECRET_COMMENT_FIELDS = ("ip_hash",)
+# A comment's thread (root_id, depth) follows from parent_id and is worked out on import.
+SECRET_COMMENT_FIELDS = ("ip_hash", "owner_key")
 # werkzeug's scrypt and pbkdf2 hashes, with a cost a sign-in can afford.
 PASSWORD_HASH = re.compile(
     r"(scrypt:\d+:\d+:\d+|pbkdf2:sha(256|512):\d+)\$[^$]{1,64}\$[0-9a-f]{32,256}"
 )
 # Ids up to here (a billion): ids after them still fit the INTEGER columns of PostgreSQL.
 MAX_IMPORTED_ID = 2**30
-DATES = {"published_at", "updated_at", "created_at"}
+DATES = {"published_at", "updated_at", "created_at", "edited_at"}
 
 
 class ImportRefused(Exception):
@@ -291,10 +305,15 @@ def _comment(row: dict, article_ids: set[int]) -> Comment:
     parts = urlsplit(url or "http://x")
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ValueError(f"comment {row.get('id')!r} has a web address that is not http(s)")
+    removed = status == CommentStatus.REMOVED  # a placeholder: no name, no words
+    by_owner = row.get("by_owner", False)
+    if not isinstance(by_owner, bool):
+        raise ValueError(f'"by_owner" must be true or false, got {by_owner!r}')
+    name = _line(row, "author_name", 80)
     comment = Comment(
         id=_integer(row, "id"),
         article_id=article_id,
-        author_name=_required(_line(row, "author_name", 80), "author_name"),
+        author_name=name if removed else _required(name, "author_name"),
         author_email=_line(row, "author_email", 254),
         author_url=url,
         created_at=_date(row, "created_at"),
@@ -303,8 +322,12 @@ def _comment(row: dict, article_ids: set[int]) -> Comment:
         ip_hash=_text(row, "ip_hash", optional=True, limit=64),
         parent_id=_integer(row, "parent_id") if row.get("parent_id") is not None else None,
         import_key=_text(row, "import_key", optional=True, limit=300),
+        edited_at=_date(row, "edited_at") if row.get("edited_at") is not None else None,
+        by_owner=by_owner,
+        owner_key=_text(row, "owner_key", optional=True, limit=64),
     )
-    comment.set_body(_required(_text(row, "body", limit=5000), "body"))
+    body = _text(row, "body", limit=5000)
+    comment.set_body(body if removed else _required(body, "body"))
     return comment
 
 
@@ -332,6 +355,8 @@ def _parents_first(comments: list[Comment]) -> list[Comment]:
         for link in reversed(chain):
             placed.add(link.id)
             ordered.append(link)
+            parent = by_id.get(link.parent_id) if link.parent_id else None
+            link.parent_id, link.root_id, link.depth = thread_place(parent)
     return ordered
 
 
@@ -351,7 +376,7 @@ def _continue_ids_after_imported_ones() -> None:
 def _row(obj, fields: tuple[str, ...]) -> dict[str, Any]:
     row = {field: getattr(obj, field) for field in fields}
     for field in DATES & row.keys():
-        row[field] = _stamp(row[field])
+        row[field] = _stamp(row[field]) if row[field] is not None else None
     return row
 
 

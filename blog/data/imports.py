@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from ..articles.revisions import record_change
 from ..extensions import db
-from ..models import Comment, CommentStatus
+from ..models import Comment, CommentStatus, thread_place
 from ..rendering import plain_text
 from ..web.templating import is_web_address
 from ..web.text import clean_line, clean_text
@@ -101,7 +101,9 @@ def store_comments(article_id: int, incoming: list[Incoming], summary: Summary) 
             summary.skipped[entry.skipped] += 1
             continue
         comment = entry.make()
-        comment.parent_id = kept_ancestor(entry.parent, parents, ours)
+        parent_id = kept_ancestor(entry.parent, parents, ours)
+        parent = db.session.get(Comment, parent_id) if parent_id else None
+        comment.parent_id, comment.root_id, comment.depth = thread_place(parent)
         db.session.add(comment)
         db.session.flush()
         ours[entry.source_id] = comment.id
