@@ -127,6 +127,9 @@ class Comment(db.Model):
         Index("ix_comment_queue", "status", "created_at"),
         Index("ix_comment_parent", "parent_id"),
         Index("ux_comment_import_key", "import_key", unique=True),
+        # SQLite would hand the id of a deleted newest comment to the next one: its
+        # permalink would then show someone else's words, and polls count by id.
+        {"sqlite_autoincrement": True},
     )
 
     @validates("author_email")

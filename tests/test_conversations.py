@@ -505,3 +505,80 @@ def test_a_comment_posted_inline_is_not_announced_to_its_poster_as_new(
     other.post(POST, data=comment_data(form_tokens(other, ARTICLE), body="Theirs."))
     news = htmx_client.get(url).get_data(as_text=True)
     assert "1 new comment: show them" in news
+
+
+# --- found by an attack review -------------------------------------------------------
+
+
+def test_an_article_without_comments_polls_after_0_and_hears_of_the_first(app, client, htmx_client):
+    with app.app_context():
+        make_article()
+    url = poll_url(client.get(ARTICLE).get_data(as_text=True))
+    assert url.endswith("&after=0")
+    assert htmx_client.get(url).status_code == 204
+    other = app.test_client()
+    other.post(POST, data=comment_data(form_tokens(other, ARTICLE), body="The first."))
+    news = htmx_client.get(url)
+    assert news.status_code == 200 and "1 new comment: show them" in news.get_data(as_text=True)
+
+
+def test_more_new_comments_than_are_shown_at_once_are_announced_next(
+    app, client, htmx_client, discussion, monkeypatch
+):
+    monkeypatch.setattr("blog.comments.live.SHOWN_AT_ONCE", 2)
+    url = poll_url(client.get(ARTICLE).get_data(as_text=True))
+    other = app.test_client()
+    for n in range(3):
+        other.post(POST, data=comment_data(form_tokens(other, ARTICLE), body=f"Arrival {n}."))
+    news = htmx_client.get(url).get_data(as_text=True)
+    button = re.search(r'id="comments-new-button"[^>]*hx-get="([^"]+)"', news).group(1)
+    shown = htmx_client.get(button.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Arrival 0." in shown and "Arrival 1." in shown and "Arrival 2." not in shown
+    rest = htmx_client.get(poll_url(shown))
+    assert rest.status_code == 200 and "1 new comment: show them" in rest.get_data(as_text=True)
+
+
+def test_the_id_of_a_deleted_comment_is_never_given_again(app, client, discussion):
+    mine = own_comment(client)
+    client.post(f"{POST}/{mine}/delete")
+    again = own_comment(client, body="Posted after.")
+    assert again > mine
+    assert client.get(f"{POST}/{mine}").status_code == 404
+
+
+def test_a_reply_whose_comment_is_deleted_on_its_way_is_refused_with_its_words(
+    app, client, discussion, monkeypatch
+):
+    data = reply_data(client, 2, body="Answering just too late.")
+    with app.app_context():
+        stale = db.session.get(Comment, 2)
+        db.session.expunge(stale)
+        db.session.execute(Comment.__table__.delete().where(Comment.id == 2))
+        db.session.commit()
+    monkeypatch.setattr("blog.comments.views.answerable", lambda article, comment_id: stale)
+    response = client.post(f"{POST}/2/replies", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "was removed a moment ago" in html and "Answering just too late." in html
+    assert [c.id for c in stored(app)] == [1, 3]
+
+
+def test_a_removed_comment_whose_replies_are_all_held_is_not_shown(app, client, discussion):
+    mine = own_comment(client, body="Soon gone.")
+    app.config["COMMENT_MODERATION"] = "all"
+    assert reply(app.test_client(), mine, body="Held answer.").status_code == 303
+    client.post(f"{POST}/{mine}/delete")
+    assert stored(app, id=mine)[0].status == CommentStatus.REMOVED  # kept for its reply
+    assert "This comment was removed." not in app.test_client().get(ARTICLE).get_data(as_text=True)
+
+
+def test_a_deep_reply_names_what_it_answers_in_place_and_in_its_preview(
+    app, client, htmx_client, discussion
+):
+    reply(client, 1, body="Level one.")  # 4
+    reply(client, 4, body="Level two.")  # 5
+    data = reply_data(client, 5, body="Level three.")
+    preview = htmx_client.post(f"{POST}/5/replies", data={**data, "reply-5-preview": "1"})
+    assert 'in reply to <a href="#comment-5">' in preview.get_data(as_text=True)
+    posted = htmx_client.post(f"{POST}/5/replies", data=data).get_data(as_text=True)
+    assert 'in reply to <a href="#comment-5">' in posted

@@ -7,16 +7,19 @@ from ..models import Article, utcnow
 from ..speed.hot_sql import Link, Prepared, in_session
 
 
-def record_change(article_id: int, published_delta: int = 0, link: Link | None = None) -> int:
+def record_change(
+    article_id: int, published_delta: int = 0, link: Link | None = None
+) -> tuple[int, int]:
     """Note a reader-visible change to an article's page, in the caller's transaction
     (on `link`, else the session's).
 
-    Done in SQL so that concurrent writers never lose an increment; returns the new count.
+    Done in SQL so that concurrent writers never lose an increment; returns the new count
+    and revision.
     """
-    (count,) = _RECORD_CHANGE.first(
+    count, revision = _RECORD_CHANGE.first(
         link or in_session(), article_id=article_id, delta=published_delta, now=utcnow()
     )
-    return count
+    return count, revision
 
 
 _RECORD_CHANGE = Prepared(
@@ -28,5 +31,5 @@ _RECORD_CHANGE = Prepared(
         changed_at=bindparam("now", type_=DateTime()),
         updated_at=bindparam("now", type_=DateTime()),  # its onupdate runs only in SQLAlchemy
     )
-    .returning(Article.comment_count)
+    .returning(Article.comment_count, Article.revision)
 )

@@ -6,6 +6,7 @@ and by the owner for any comment at any time (the moderation queue).
 
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from ..articles.revisions import record_change
 from ..extensions import db
@@ -39,39 +40,41 @@ def change_text(comment: Comment, text: str, *, by_owner: bool = False) -> None:
 
 
 def take_back(comment: Comment) -> bool:
-    """Delete `comment` (the caller commits). One with replies leaves its place ("This comment was
-    removed.", nothing of its words or writer kept) so that the replies keep theirs; one
-    without disappears, and so does a removed parent it leaves without replies.
-    Returns whether its place remains."""
+    """Delete `comment` (the caller commits). One with replies leaves its place ("This
+    comment was removed.", nothing of its words or writer kept) so that the replies keep
+    theirs; one without disappears, and so does a removed parent it leaves without
+    replies. Returns whether its place remains.
+
+    "Has it replies?" and the delete are one statement, and on PostgreSQL the row is
+    locked first, so a reply stored at the same moment either counts or finds its parent
+    gone (and is refused), never ends up answering nothing."""
     article_id, was_published = comment.article_id, comment.status == CommentStatus.PUBLISHED
-    keeps_place = _has_replies(comment.id)
+    parent_id = comment.parent_id
+    db.session.execute(select(Comment.id).where(Comment.id == comment.id).with_for_update())
+    keeps_place = not _delete_unless_answered(comment.id)
     if keeps_place:
         comment.status = CommentStatus.REMOVED
         comment.author_name = comment.author_email = comment.body = comment.body_html = ""
         comment.author_url = comment.fingerprint = comment.owner_key = None
     else:
-        parent_id = comment.parent_id
-        db.session.delete(comment)
-        db.session.flush()
-        _clear_empty_placeholders(parent_id)
+        db.session.expunge(comment)
+        while parent_id is not None:  # removed parents kept only for this one go too
+            above = db.session.scalar(select(Comment.parent_id).where(Comment.id == parent_id))
+            if not _delete_unless_answered(parent_id, removed_only=True):
+                break
+            parent_id = above
     record_change(article_id, published_delta=-1 if was_published else 0)
     return keeps_place
 
 
-def _has_replies(comment_id: int) -> bool:
-    return db.session.scalar(select(exists().where(Comment.parent_id == comment_id)))
-
-
-def _clear_empty_placeholders(comment_id: int | None) -> None:
-    """Removed comments are kept only while they hold replies."""
-    while comment_id is not None:
-        placeholder = db.session.get(Comment, comment_id)
-        if placeholder is None or placeholder.status != CommentStatus.REMOVED:
-            return
-        if _has_replies(comment_id):
-            return
-        comment_id = placeholder.parent_id
-        db.session.execute(delete(Comment).where(Comment.id == placeholder.id))
+def _delete_unless_answered(comment_id: int, removed_only: bool = False) -> bool:
+    """Delete the comment if nothing answers it (and, with `removed_only`, only a removed
+    placeholder); whether it was deleted."""
+    replies = aliased(Comment)
+    conditions = [Comment.id == comment_id, ~exists().where(replies.parent_id == comment_id)]
+    if removed_only:
+        conditions.append(Comment.status == CommentStatus.REMOVED)
+    return db.session.execute(delete(Comment).where(*conditions)).rowcount == 1
 
 
 def owner_reply(parent: Comment, text: str, name: str) -> Comment:

@@ -3,13 +3,21 @@ COMMENT_POLL_SECONDS with the version it was built from. Unchanged, the answer i
 (given before Flask by the speed layer: one indexed lookup, what a 304 costs). Changed, it
 says how many comments arrived; pressing "show them" inserts them in place."""
 
-from flask import Blueprint, Response, get_template_attribute, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    get_template_attribute,
+    render_template,
+    request,
+)
 from sqlalchemy import func, select
 
 from ..articles.views import article_or_404
 from ..extensions import db
 from ..models import Comment, CommentStatus
-from ..web.params import optional_id
+from ..web.params import parse_id
 from . import queries
 from .views import reply_list_for
 
@@ -22,7 +30,7 @@ def new_comments(slug: str):
     """`since`: the article's revision the page shows; `after`: the newest comment it
     shows. With `show`, the new comments themselves (at most SHOWN_AT_ONCE)."""
     article, version = article_or_404(slug)
-    since, after = optional_id("since"), optional_id("after") or 0
+    since, after = whole_number("since"), whole_number("after")
     show = "show" in request.args
     if version.revision == since and not show:
         return Response(status=204, headers={"Cache-Control": "no-cache"})
@@ -41,11 +49,16 @@ def new_comments(slug: str):
         db.session.scalars(select(Comment).where(*newer).order_by(Comment.id).limit(SHOWN_AT_ONCE))
     )
     item = get_template_attribute("comments/_comment.html", "comment_item")
-    inserts = [(_list_for(c), item(c, article, level=queries.shown_level(c))) for c in arrived]
+    inserts = [
+        (_list_for(c), item(c, article, level=queries.shown_level(c), answers=_answers(c)))
+        for c in arrived
+    ]
     html = render_template(
         "comments/_arrived.html",
         article=article,
         version=version,
+        # more than were shown: the next poll counts again (revisions start at 1)
+        since=version.revision if len(arrived) < SHOWN_AT_ONCE else 0,
         after=arrived[-1].id if arrived else after,
         inserts=inserts,
         count=len(arrived),
@@ -53,7 +66,24 @@ def new_comments(slug: str):
     return Response(html, headers={"Cache-Control": "no-cache"})
 
 
+def whole_number(name: str) -> int:
+    """A revision or id from the query string, 0 included (a page with no comments yet
+    polls after 0); anything else is a 404, as the speed layer's pattern would not
+    match it either."""
+    raw = request.args.get(name, "")
+    if raw != "0" and parse_id(raw) is None:
+        abort(404, description="That page of the list does not exist.")
+    return int(raw)
+
+
 def _list_for(comment: Comment) -> str:
     """The list on the page that a new comment joins."""
     parent = db.session.get(Comment, comment.parent_id) if comment.parent_id else None
     return reply_list_for(parent) if parent is not None else "comment-list"
+
+
+def _answers(comment: Comment) -> Comment | None:
+    """The comment a reply below the deepest level names ("in reply to ...")."""
+    if comment.depth <= queries.deepest_level(current_app.config["COMMENT_MAX_DEPTH"]):
+        return None
+    return db.session.get(Comment, comment.parent_id) if comment.parent_id else None

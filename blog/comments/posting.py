@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import bindparam, insert
+from sqlalchemy import Integer, bindparam, insert, select
 
 from ..articles.revisions import record_change
 from ..extensions import db
@@ -26,6 +26,10 @@ from .own_comments import new_secret
 
 FIX_FIELDS = "Your comment was not posted. Please correct the marked fields."
 DUPLICATE = "You have already said that. Your earlier comment with these words is saved."
+PARENT_GONE = (
+    "The comment you answered was removed a moment ago, so your reply was not posted."
+    " Your words are kept below."
+)
 TOO_QUICK = "You are posting too quickly. Please wait a few seconds and send it again."
 
 
@@ -53,6 +57,7 @@ class NewComment:
     by_owner: bool = False
     owner_key: str | None = None
     secret: str = ""  # for the writer's cookie; only its hash (owner_key) is stored
+    revision: int | None = None  # the article's, once this comment is published
 
     def set_body(self, text: str) -> None:
         self.body, self.body_html = text, comment_to_html(text)
@@ -100,11 +105,13 @@ def store(
             (comment.id,) = _INSERT.first(
                 link, **{f"new_{column.key}": getattr(comment, column.key) for column in _INSERTED}
             )
-            count = article.comment_count
+            count, comment.revision = article.comment_count, None
             if comment.status == CommentStatus.PUBLISHED:
-                count = record_change(article.id, published_delta=1, link=link)
-    except hot_sql.integrity_error(db.engine):  # the unique index: these words, stored before
-        raise Refused(422, FIX_FIELDS, DUPLICATE) from None
+                count, comment.revision = record_change(article.id, published_delta=1, link=link)
+    except hot_sql.integrity_error(db.engine):
+        if parent is not None and _EXISTS.first(link, comment_id=parent.id) is None:
+            raise Refused(422, PARENT_GONE) from None  # deleted while this was on its way
+        raise Refused(422, FIX_FIELDS, DUPLICATE) from None  # the unique index: said before
     return comment, count
 
 
@@ -141,6 +148,9 @@ def new_comment(
     return comment
 
 
+_EXISTS = hot_sql.Prepared(
+    select(Comment.id).where(Comment.id == bindparam("comment_id", type_=Integer()))
+)
 _INSERTED = [column for column in Comment.__table__.columns if column.key != "id"]
 _INSERT = hot_sql.Prepared(
     insert(Comment.__table__)

@@ -113,7 +113,14 @@ def arrange(tops: list[Comment], replies: list[Comment], max_depth: int) -> list
             node, home = Shown(reply, deepest, answers=parent.comment), holder[parent.comment.id]
         home.replies.append(node)
         shown[reply.id], holder[reply.id] = node, home
-    return [shown[c.id] for c in tops]
+    return [node for node in (shown[c.id] for c in tops) if _keeps_place(node)]
+
+
+def _keeps_place(node: Shown) -> bool:
+    """Drop removed comments with nothing shown under them (their replies may be held):
+    a placeholder is there only to hold replies in place."""
+    node.replies = [reply for reply in node.replies if _keeps_place(reply)]
+    return node.comment.status != CommentStatus.REMOVED or bool(node.replies)
 
 
 def newest_id(threads: list[Shown]) -> int:

@@ -133,7 +133,15 @@ def render_form(
     """The form with its errors (or its preview): in place under htmx; else the whole
     article page (or, for a reply, the reply page). Built for this request only."""
     form.stamp(article.id)
-    context = dict(article=article, form=form, form_message=message, parent=parent, preview=preview)
+    context = dict(
+        article=article,
+        form=form,
+        form_message=message,
+        parent=parent,
+        preview=preview,
+        # a reply below the deepest level names what it answers, in its preview too
+        preview_answers=parent if preview and parent and preview.depth > deepest() else None,
+    )
     if is_htmx():
         return render_template("comments/_form.html", **context), status
     if parent is not None:
@@ -189,7 +197,7 @@ def create_reply(slug: str, comment_id: int):
 def receive(slug: str, parent_id: int | None):
     prefix = reply_prefix(parent_id)
     try:
-        article, _ = article_or_404(slug)
+        article, version = article_or_404(slug)
         parent = answerable(article, parent_id) if parent_id else None
     except errors.DATABASE_ERRORS as error:
         if not errors.is_outage(error):
@@ -202,7 +210,8 @@ def receive(slug: str, parent_id: int | None):
     if form.preview.data:
         if not form.validate():
             return render_form(article, form, 422, FIX_FIELDS, parent)
-        return render_form(article, form, 200, None, parent, preview_of(article, form, parent))
+        preview = preview_of(article, form, parent, by_owner=owner_signed_in())
+        return render_form(article, form, 200, None, parent, preview)
     if antispam.honeypot_filled():
         return refuse_quietly(article, parent)
     if not form.validate_on_submit():
@@ -221,7 +230,7 @@ def receive(slug: str, parent_id: int | None):
             raise
         errors.log_outage(error)
         return kept_for_later(article, form, slug, parent)
-    return answer_created(article, comment, comment_count, parent)
+    return answer_created(article, comment, comment_count, parent, version.revision)
 
 
 def as_new_comment(reply_form: CommentForm) -> CommentForm:
@@ -262,7 +271,11 @@ def kept_for_later(
 
 
 def answer_created(
-    article: Article, comment: NewComment, comment_count: int, parent: Comment | None
+    article: Article,
+    comment: NewComment,
+    comment_count: int,
+    parent: Comment | None,
+    revision: int,
 ):
     if comment.status == CommentStatus.SPAM:
         return refuse_quietly(article, parent)
@@ -276,11 +289,15 @@ def answer_created(
                 into=reply_list_for(parent),
                 # called from here: importing it in the template costs more than rendering
                 comment_html=get_template_attribute("comments/_comment.html", "comment_item")(
-                    comment, article, level=queries.shown_level(comment), changeable={comment.id}
+                    comment,
+                    article,
+                    level=queries.shown_level(comment),
+                    answers=parent if parent is not None and comment.depth > deepest() else None,
+                    changeable={comment.id},
                 ),
                 comment_count=comment_count,
-                poll_version=current_app.config["COMMENT_POLL_SECONDS"]
-                and pages.request_version(article.slug),
+                # the page's polling goes on from this comment and the article's revision
+                poll_since=comment.revision or revision,
                 form_html=None if parent else fresh_form(article),
                 status_message=THANKS[comment.status],
             )
@@ -291,12 +308,15 @@ def answer_created(
     return response
 
 
+def deepest() -> int:
+    return queries.deepest_level(current_app.config["COMMENT_MAX_DEPTH"])
+
+
 def reply_list_for(parent: Comment | None) -> str | None:
     """The list a new reply to `parent` joins on the page (its id), None for a new thread.
     A reply below the deepest level joins the list that holds its parent."""
     if parent is None:
         return None
-    deepest = queries.deepest_level(current_app.config["COMMENT_MAX_DEPTH"])
-    if parent.depth < deepest:
+    if parent.depth < deepest():
         return f"replies-{parent.id}"
-    return f"replies-{queries.ancestor_at(parent, deepest - 1)}"
+    return f"replies-{queries.ancestor_at(parent, deepest() - 1)}"

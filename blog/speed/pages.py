@@ -27,6 +27,7 @@ from werkzeug.http import parse_cookie
 from ..models import Article
 from ..web.cookies import dismissed
 from ..web.htmx import wants_fragment
+from ..web.params import MAX_ID
 from .hot_sql import Link, Prepared, for_request
 from .lru import LRU
 
@@ -40,7 +41,7 @@ STAMP_SLOT = f"\x00stamp-{secrets.token_hex(8)}\x00"
 _ARTICLE_PAGE = re.compile(r"/articles/([^/]+)(?:/comments)?")
 # An open page asking for new comments: "since" the article's revision it shows.
 _POLL = re.compile(r"/articles/([^/]+)/comments/new")
-_POLL_QUERY = re.compile(r"since=([0-9]{1,10})&after=[0-9]{1,10}")
+_POLL_QUERY = re.compile(r"since=([0-9]{1,10})&after=([0-9]{1,10})")
 
 
 class Version(NamedTuple):
@@ -200,6 +201,8 @@ class EarlyAnswers:
         query = _POLL_QUERY.fullmatch(environ.get("QUERY_STRING", ""))
         if query is None or environ.get("REQUEST_METHOD") != "GET":
             return None
+        if max(map(int, query.groups())) > MAX_ID:
+            return None  # Flask says 404
         try:
             version = self.lookup(slug)
         except Exception:

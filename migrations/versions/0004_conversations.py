@@ -18,7 +18,15 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("comment", schema=None) as batch_op:
+    # On SQLite the table is made anew, with AUTOINCREMENT: ids of deleted comments are
+    # never handed out again (PostgreSQL's sequences never do).
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    with op.batch_alter_table(
+        "comment",
+        schema=None,
+        recreate="always" if sqlite else "auto",
+        table_kwargs={"sqlite_autoincrement": True},
+    ) as batch_op:
         batch_op.add_column(sa.Column("root_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("depth", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(sa.Column("edited_at", sa.DateTime(), nullable=True))
