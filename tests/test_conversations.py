@@ -582,3 +582,30 @@ def test_a_deep_reply_names_what_it_answers_in_place_and_in_its_preview(
     assert 'in reply to <a href="#comment-5">' in preview.get_data(as_text=True)
     posted = htmx_client.post(f"{POST}/5/replies", data=data).get_data(as_text=True)
     assert 'in reply to <a href="#comment-5">' in posted
+
+
+@pytest.mark.parametrize(
+    ("how", "notice"),
+    [("edit", "This comment is awaiting moderation."), ("spam", "This comment was removed.")],
+)
+def test_a_thread_stays_when_its_top_comment_is_held_or_marked_spam(
+    app, client, discussion, how, notice
+):
+    mine = own_comment(client, body="A question for all.")
+    assert reply(app.test_client(), mine, body="An answer from someone else.").status_code == 303
+    if how == "edit":
+        app.config["COMMENT_MODERATION_WORDS"] = ["casino"]
+        client.post(f"{POST}/{mine}/edit", data={f"edit-{mine}-body": "About a casino."})
+    else:
+        from blog.admin import moderation
+
+        with app.app_context():
+            moderation.apply("spam", [mine])
+            db.session.commit()
+    assert published_count(app) == 4  # three, and the answer
+    html = app.test_client().get(ARTICLE).get_data(as_text=True)
+    assert "An answer from someone else." in html and notice in html
+    assert "casino" not in html and "A question for all." not in html
+    assert shown_ids(html) == [2, 3, mine, mine + 1]  # the thread keeps its place
+    location = app.test_client().get(f"{POST}/{mine + 1}").headers["Location"]
+    assert location.endswith(f"#comment-{mine + 1}")

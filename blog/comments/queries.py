@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import select, union_all
+from sqlalchemy import exists, select, union
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -13,6 +13,7 @@ from ..models import Comment, CommentStatus
 # Top-level comments that hold a place on a page: published ones, and removed ones whose
 # replies are still there.
 PLACED = (CommentStatus.PUBLISHED, CommentStatus.REMOVED)
+HIDDEN = (CommentStatus.PENDING, CommentStatus.SPAM)
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Shown:
     level: int
     answers: Comment | None = None
     replies: list["Shown"] = field(default_factory=list)
+    hidden: bool = False  # held or spam, and not this reader's: a notice in its place
 
 
 def thread_page(
@@ -40,13 +42,26 @@ def thread_page(
         _top_level(article_id, before_id, size + 1).where(Comment.status == status)
         for status in PLACED
     ]
+    # Held or spam top-level comments that others answered hold their thread's place (shown
+    # as a notice, not their words): the answers stay in view and in the count.
+    answered = aliased(Comment)
+    for status in HIDDEN:
+        branches.append(
+            _top_level(article_id, before_id, size + 1).where(
+                Comment.status == status,
+                exists().where(
+                    answered.root_id == Comment.id,
+                    answered.status == CommentStatus.PUBLISHED,
+                ),
+            )
+        )
     if own_held:
         branches.append(
             _top_level(article_id, before_id, size + 1).where(
                 Comment.id.in_(own_held), Comment.status == CommentStatus.PENDING
             )
         )
-    newest = union_all(*(branch.subquery().select() for branch in branches)).subquery()
+    newest = union(*(branch.subquery().select() for branch in branches)).subquery()
     keys = (
         select(newest.c.id)
         .order_by(newest.c.created_at.desc(), newest.c.id.desc())
@@ -72,7 +87,10 @@ def thread_page(
         if c.root_id in kept
         and (c.status in PLACED or (c.status == CommentStatus.PENDING and c.id in held))
     ]
-    return arrange(tops, replies, max_depth), earlier
+    threads = arrange(tops, replies, max_depth)
+    for thread in threads:
+        thread.hidden = thread.comment.status in HIDDEN and thread.comment.id not in held
+    return threads, earlier
 
 
 def _top_level(article_id: int, before_id: int | None, limit: int):
