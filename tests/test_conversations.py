@@ -609,3 +609,15 @@ def test_a_thread_stays_when_its_top_comment_is_held_or_marked_spam(
     assert shown_ids(html) == [2, 3, mine, mine + 1]  # the thread keeps its place
     location = app.test_client().get(f"{POST}/{mine + 1}").headers["Location"]
     assert location.endswith(f"#comment-{mine + 1}")
+
+
+def test_edits_are_limited_per_comment(app, client, discussion):
+    mine = own_comment(client)
+    for n in range(10):
+        saved = client.post(f"{POST}/{mine}/edit", data={f"edit-{mine}-body": f"Version {n}."})
+        assert saved.status_code == 303
+    refused = client.post(f"{POST}/{mine}/edit", data={f"edit-{mine}-body": "Version 10."})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 429 and "changed many times already" in html
+    assert "Version 10." in html  # what they typed is still there
+    assert stored(app, id=mine)[0].body == "Version 9."

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from ..articles.views import article_or_404
 from ..extensions import db
 from ..models import Article, Comment, CommentStatus
+from ..web import throttle
 from ..web.htmx import is_htmx
 from . import changes, own_comments
 from .forms import EditForm
@@ -25,6 +26,11 @@ SAVED = {
     CommentStatus.SPAM: "Your changes are saved. Your comment is awaiting moderation.",
 }
 DELETED = "Your comment was deleted."
+# Each saved edit renders the article's pages anew for everyone: a few are plenty.
+EDITS_PER_COMMENT = 10
+TOO_MANY_EDITS = (
+    "This comment has been changed many times already. Please leave it as it is for now."
+)
 
 
 def own_comment(slug: str, comment_id: int) -> tuple[Article, Comment]:
@@ -54,7 +60,11 @@ def edit(slug: str, comment_id: int):
     form = EditForm(prefix=f"edit-{comment.id}", data={"body": comment.body})
     message, status = None, 200
     if request.method == "POST":
-        if form.validate():
+        window = current_app.config["COMMENT_EDIT_MINUTES"] * 60
+        if throttle.hit(f"edit:{comment.id}", window) > EDITS_PER_COMMENT:
+            db.session.rollback()
+            message, status = TOO_MANY_EDITS, 429
+        elif form.validate():
             try:
                 changes.change_text(comment, form.body.data)
             except Refused as refusal:
