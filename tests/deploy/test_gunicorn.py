@@ -223,7 +223,7 @@ def test_13_a_locked_database_answers_503_and_the_comment_can_be_sent_again(
 def test_14_a_database_that_cannot_be_opened_is_a_503_with_headers(demo_database, tmp_path):
     missing = tmp_path / "not-there" / "blog.sqlite3"
     with serving(demo_database, tmp_path, database=missing) as blog:
-        for path in ("/", ARTICLE, ARTICLE + "/comments?after=1", "/admin/login"):
+        for path in ("/", ARTICLE, ARTICLE + "/comments?before=1", "/admin/login"):
             answer = blog.get(path)
             assert answer.status == 503, (path, answer.text[:300])
             assert answer.header("Content-Security-Policy"), path

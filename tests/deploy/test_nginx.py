@@ -220,7 +220,7 @@ def small_article(stack) -> str:
     assert slugs, "no article links on the home page"
     for slug in slugs:
         page = stack.request("GET", f"/articles/{slug}").text
-        if f"/articles/{slug}/comments?after=" not in page:
+        if f"/articles/{slug}/comments?before=" not in page:
             return slug
     pytest.fail("every demo article has more comments than fit on its page")
 
@@ -256,7 +256,7 @@ def test_second_anonymous_view_of_an_article_is_answered_by_nginx(stack):
 
 def test_htmx_fragments_and_whole_pages_are_cached_apart(stack):
     article = stack.request("GET", f"/articles/{BIG_ARTICLE}").text
-    more = re.search(rf"/articles/{BIG_ARTICLE}/comments\?after=\d+", article)
+    more = re.search(rf"/articles/{BIG_ARTICLE}/comments\?before=\d+", article)
     assert more, "the big article has no link to its next comments"
     path = more.group(0)
     htmx = {"HX-Request": "true"}
@@ -455,7 +455,7 @@ POISON = [
 def test_odd_headers_never_decide_what_other_readers_get(stack, attack, victim, expected):
     """Whatever the first request of a second sends, nginx's copy is the page its key names."""
     article = stack.request("GET", f"/articles/{BIG_ARTICLE}").text
-    path = re.search(rf"/articles/{BIG_ARTICLE}/comments\?after=\d+", article).group(0)
+    path = re.search(rf"/articles/{BIG_ARTICLE}/comments\?before=\d+", article).group(0)
     if expected in ("notice", "no notice"):
         path = f"/articles/{BIG_ARTICLE}"
     next_second()
