@@ -52,7 +52,9 @@ class WriteTurns:
 
     A commit that fills the log past `wal_autocheckpoint` copies it back into the database
     before it returns (about 30 ms), which would keep the turn from everyone else. So each
-    process checkpoints now and then after its turn, and the automatic one rarely comes.
+    process checkpoints now and then after its turn, and the automatic one rarely comes:
+    in a thread of its own, on its own connection, so that no request waits for the copy
+    and its disk flushes (SQLite lets other threads run meanwhile).
     """
 
     CHECKPOINT_EVERY = 200  # writes by one process: a few thousand log pages at most
@@ -64,6 +66,8 @@ class WriteTurns:
         self._threads = threading.Lock()
         self._pid = 0
         self._writes = 0
+        self._checkpoint_due = threading.Event()
+        self.checkpoints = 0  # done by this process
 
     @contextmanager
     def turn(self, connection) -> Iterator[None]:
@@ -82,7 +86,7 @@ class WriteTurns:
             self._writes += 1
             due = self._writes % self.CHECKPOINT_EVERY == 0
         if due:
-            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+            self._checkpoint_due.set()
 
     def _for_this_process(self) -> tuple[int, threading.Lock]:
         """The lock file, opened once per process: a forked worker needs its own open
@@ -92,8 +96,25 @@ class WriteTurns:
                 if self._pid != os.getpid():
                     self._threads = threading.Lock()
                     self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                    self._checkpoint_due = threading.Event()
+                    threading.Thread(
+                        target=self._checkpoints, args=(self._checkpoint_due,), daemon=True
+                    ).start()
                     self._pid = os.getpid()
         return self._fd, self._threads
+
+    def _checkpoints(self, due: threading.Event) -> None:
+        """Copy the log back into the database whenever this process's writers ask."""
+        connection = None
+        while True:
+            due.wait()
+            due.clear()
+            try:
+                connection = connection or sqlite3.connect(self.database, timeout=1)
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+                self.checkpoints += 1
+            except sqlite3.Error:  # busy, moved, read-only: the next one will try again
+                connection = None
 
 
 _opening = threading.Lock()

@@ -58,6 +58,9 @@ def test_writers_checkpoint_the_log_after_their_turn(tmp_path):
     for n in range(WriteTurns.CHECKPOINT_EVERY):
         with turns.turn(connection):
             connection.execute("INSERT INTO note VALUES (?)", (f"note {n}",))
+    deadline = time.time() + 10  # in the background: it comes soon after
+    while not turns.checkpoints and time.time() < deadline:
+        time.sleep(0.01)
     copied_back = sqlite3.connect(f"file:{path}?immutable=1", uri=True)  # ignores the log
     assert copied_back.execute("SELECT count(*) FROM note").fetchone() == (
         WriteTurns.CHECKPOINT_EVERY,
