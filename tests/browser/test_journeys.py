@@ -43,7 +43,8 @@ def test_post_inline_without_navigation(page, data):
     expect(page.locator("#comment-name")).to_have_value("")
     expect(page.locator("#comment-body")).to_have_value("")
     expect(page.locator("#comment-count")).to_have_text("3 Comments")
-    status = page.locator("[aria-live=polite]")
+    status = page.locator("#comment-status")  # announced: a polite live region
+    expect(status).to_have_attribute("aria-live", "polite")
     expect(status).to_have_text("Thank you, your comment has been posted.")
     assert data(comment_total) == 3
     page.reload()
@@ -72,30 +73,37 @@ def test_errors_inline_keep_text_and_focus_first_invalid_field(page, data):
     assert data(comment_total) == 1
 
 
-def test_load_more_until_all_are_shown(page, data):
+def test_newest_first_then_earlier_until_all_are_shown(page, data):
     data(article_with_comments, PAGE_SIZE * 2 + 2)
     page.goto(ARTICLE)
     expect(page.locator("#comment-list > li")).to_have_count(PAGE_SIZE)
-    more = page.get_by_role("link", name="Show more comments")
-    more.click()
+    newest = [f"Comment number {n}." for n in range(PAGE_SIZE + 3, PAGE_SIZE * 2 + 3)]
+    assert comment_texts(page) == newest  # the newest page, oldest first within it
+    earlier = page.get_by_role("link", name="Show earlier comments")
+    # the way to earlier comments sits above the list
+    assert earlier.bounding_box()["y"] < page.locator("#comment-list").bounding_box()["y"]
+    earlier.click()
     expect(page.locator("#comment-list > li")).to_have_count(PAGE_SIZE * 2)
-    more.click()
+    expect(page.locator("#comment-status")).to_have_text("Earlier comments shown.")
+    earlier.click()
     expect(page.locator("#comment-list > li")).to_have_count(PAGE_SIZE * 2 + 2)
-    expect(more).to_have_count(0)
+    expect(earlier).to_have_count(0)
     expected = [f"Comment number {n}." for n in range(1, PAGE_SIZE * 2 + 3)]
     assert comment_texts(page) == expected
     expect(page).to_have_url(re.compile(ARTICLE + "$"))
 
 
-def test_post_then_load_more_shows_each_comment_once(page, data):
+def test_post_then_show_earlier_shows_each_comment_once(page, data):
     data(article_with_comments, PAGE_SIZE + 1)
     page.goto(ARTICLE)
     fill_comment(page, body="Newest words.")
     page.get_by_role("button", name="Post Comment").click()
     expect(page.locator("#comment-count")).to_have_text(f"{PAGE_SIZE + 2} Comments")
-    page.get_by_role("link", name="Show more comments").click()
-    expect(page.get_by_role("link", name="Show more comments")).to_have_count(0)
+    expect(page.locator("#comment-list > li").last).to_contain_text("Newest words.")
+    page.get_by_role("link", name="Show earlier comments").click()
+    expect(page.get_by_role("link", name="Show earlier comments")).to_have_count(0)
     texts = comment_texts(page)
+    assert texts[0] == "Comment number 1."
     assert texts[-1] == "Newest words."
     assert len(texts) == len(set(texts)) == PAGE_SIZE + 2
 
@@ -105,10 +113,16 @@ def test_everything_works_without_javascript(no_js_page, data):
     data(article_with_comments, PAGE_SIZE + 2)
     page.goto(ARTICLE)
     expect(page.locator("#comment-list > li")).to_have_count(PAGE_SIZE)
-    page.get_by_role("link", name="Show more comments").click()
-    expect(page).to_have_url(re.compile(r"/comments\?after=\d+"))
-    assert comment_texts(page) == [f"Comment number {n}." for n in (PAGE_SIZE + 1, PAGE_SIZE + 2)]
-    page.get_by_role("link", name="Back to the first comments").click()
+    assert comment_texts(page) == [f"Comment number {n}." for n in range(3, PAGE_SIZE + 3)]
+    page.get_by_role("link", name="Show earlier comments").click()
+    expect(page).to_have_url(re.compile(r"/comments\?before=\d+"))
+    assert comment_texts(page) == ["Comment number 1.", "Comment number 2."]
+    expect(page.get_by_role("link", name="Show earlier comments")).to_have_count(0)
+    page.get_by_role("link", name="Back to the newest comments").click()
+    expect(page).to_have_url(re.compile(ARTICLE + "#comments$"))
+    expect(page.locator("#comment-list > li").last).to_contain_text(
+        f"Comment number {PAGE_SIZE + 2}."
+    )
 
     fill_comment(page, email="broken", body="Typed without scripts.")
     page.get_by_role("button", name="Post Comment").click()
@@ -118,8 +132,10 @@ def test_everything_works_without_javascript(no_js_page, data):
 
     page.fill("#comment-email", "fine@example.com")
     page.get_by_role("button", name="Post Comment").click()
-    expect(page).to_have_url(re.compile(r"#comment-\d+$"))
-    expect(page.get_by_text("Typed without scripts.")).to_be_visible()
+    # the newest page: the article itself, at the new comment
+    expect(page).to_have_url(re.compile(ARTICLE + r"#comment-\d+$"))
+    expect(page.locator("#comment-list > li").last).to_contain_text("Typed without scripts.")
+    expect(page.get_by_text("Typed without scripts.")).to_be_in_viewport()
     assert data(comment_total) == PAGE_SIZE + 3
 
     page.get_by_role("button", name="OK, got it").click()
@@ -153,7 +169,7 @@ def test_reading_sets_no_cookie_until_the_reader_acts(page, data):
     data(article_with_comments, PAGE_SIZE + 1)
     page.goto("/")
     page.get_by_role("link", name="A Quiet Article").click()
-    page.get_by_role("link", name="Show more comments").click()
+    page.get_by_role("link", name="Show earlier comments").click()
     expect(page.locator("#comment-list > li")).to_have_count(PAGE_SIZE + 1)
     page.goto("/terms")
     assert page.context.cookies() == []
