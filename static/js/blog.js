@@ -67,6 +67,7 @@
       count: list ? list.querySelectorAll("li[id^='comment-']").length : 0,
       firstTop: list && list.firstElementChild,
       replyTo: replyForm ? replyForm.getAttribute("data-reply-to") : null,
+      fromPoll: Boolean(source && source.closest && source.closest("#comments-poll")),
     };
   });
 
@@ -92,6 +93,15 @@
       var link = document.getElementById("reply-link-" + slot.id.replace("reply-slot-", ""));
       if (link) link.setAttribute("aria-expanded", slot.children.length ? "true" : "false");
     });
+    // New comments, announced or shown, never take the reader's focus anywhere.
+    if (state.fromPoll) return;
+    // A preview just shown gets focus (htmx would leave it on the Preview button).
+    var preview = document.querySelector(".comment-preview:not([data-focused])");
+    if (preview) {
+      preview.setAttribute("data-focused", "");
+      focusOn(preview);
+      return;
+    }
     if (!lostFocus()) {
       var opened = document.querySelector(".reply-slot form:not([data-focused])");
       if (opened) {
@@ -106,7 +116,6 @@
       focusOn(autofocus);
       return;
     }
-    if (focusOn(document.querySelector(".comment-preview"))) return;
     if (state.replyTo && focusOn(document.getElementById("reply-link-" + state.replyTo))) return;
     if (state.contentId) {
       // an edit saved or cancelled, a delete done: back to the comment, else the heading
