@@ -18,7 +18,7 @@ from ..articles.views import article_or_404
 from ..extensions import db
 from ..models import Comment, CommentStatus
 from ..web.params import parse_id
-from . import queries
+from . import own_comments, queries
 from .views import reply_list_for
 
 bp = Blueprint("live", __name__)
@@ -34,11 +34,14 @@ def new_comments(slug: str):
     show = "show" in request.args
     if version.revision == since and not show:
         return Response(status=204, headers={"Cache-Control": "no-cache"})
-    newer = (
+    newer = [
         Comment.article_id == article.id,
         Comment.status == CommentStatus.PUBLISHED,
         Comment.id > after,
-    )
+    ]
+    own = own_comments.own_comment_ids()  # what this reader posted is no news to them
+    if own:
+        newer.append(Comment.id.not_in(list(own)))
     if not show:
         count = db.session.scalar(select(func.count()).where(*newer))
         html = render_template(

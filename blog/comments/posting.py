@@ -57,7 +57,6 @@ class NewComment:
     by_owner: bool = False
     owner_key: str | None = None
     secret: str = ""  # for the writer's cookie; only its hash (owner_key) is stored
-    revision: int | None = None  # the article's, once this comment is published
 
     def set_body(self, text: str) -> None:
         self.body, self.body_html = text, comment_to_html(text)
@@ -105,9 +104,9 @@ def store(
             (comment.id,) = _INSERT.first(
                 link, **{f"new_{column.key}": getattr(comment, column.key) for column in _INSERTED}
             )
-            count, comment.revision = article.comment_count, None
+            count = article.comment_count
             if comment.status == CommentStatus.PUBLISHED:
-                count, comment.revision = record_change(article.id, published_delta=1, link=link)
+                count, _ = record_change(article.id, published_delta=1, link=link)
     except hot_sql.integrity_error(db.engine):
         if parent is not None and _EXISTS.first(link, comment_id=parent.id) is None:
             raise Refused(422, PARENT_GONE) from None  # deleted while this was on its way

@@ -197,7 +197,7 @@ def create_reply(slug: str, comment_id: int):
 def receive(slug: str, parent_id: int | None):
     prefix = reply_prefix(parent_id)
     try:
-        article, version = article_or_404(slug)
+        article, _ = article_or_404(slug)
         parent = answerable(article, parent_id) if parent_id else None
     except errors.DATABASE_ERRORS as error:
         if not errors.is_outage(error):
@@ -230,7 +230,7 @@ def receive(slug: str, parent_id: int | None):
             raise
         errors.log_outage(error)
         return kept_for_later(article, form, slug, parent)
-    return answer_created(article, comment, comment_count, parent, version.revision)
+    return answer_created(article, comment, comment_count, parent)
 
 
 def as_new_comment(reply_form: CommentForm) -> CommentForm:
@@ -275,7 +275,6 @@ def answer_created(
     comment: NewComment,
     comment_count: int,
     parent: Comment | None,
-    revision: int,
 ):
     if comment.status == CommentStatus.SPAM:
         return refuse_quietly(article, parent)
@@ -296,8 +295,6 @@ def answer_created(
                     changeable={comment.id},
                 ),
                 comment_count=comment_count,
-                # the page's polling goes on from this comment and the article's revision
-                poll_since=comment.revision or revision,
                 form_html=None if parent else fresh_form(article),
                 status_message=THANKS[comment.status],
             )
