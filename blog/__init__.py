@@ -26,9 +26,17 @@ def _shipped(folder: str) -> str:
     return str(inside if inside.is_dir() else package.parent / folder)
 
 
+class Blog(Flask):
+    """No view or hook here is async (a test checks every one), so Flask need not ask of
+    each, a dozen times per request, whether it is a coroutine function."""
+
+    def ensure_sync(self, func):
+        return func
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the app: defaults, then instance/config.py, then FLASK_* env, then test_config."""
-    app = Flask(
+    app = Blog(
         __name__,
         instance_relative_config=True,
         template_folder=_shipped("templates"),

@@ -111,3 +111,26 @@ def test_every_etag_changes_with_templates_code_settings_and_static_files(tmp_pa
     after_template = page_salt(config, templates, static)
     after_setting = page_salt({"SITE_NAME": "B"}, templates, static)
     assert len({first, after_css, after_template, after_setting}) == 4
+
+
+def test_no_view_or_hook_is_async(app):
+    """The app skips Flask's per-call check for coroutine functions (Blog.ensure_sync)."""
+    import inspect
+
+    functions = list(app.view_functions.values())
+    for hooks in (
+        app.before_request_funcs,
+        app.after_request_funcs,
+        app.teardown_request_funcs,
+        app.url_value_preprocessors,
+    ):
+        for registered in hooks.values():
+            functions.extend(registered)
+    functions.extend(
+        f
+        for handlers in app.error_handler_spec.values()
+        for codes in handlers.values()
+        for f in codes.values()
+    )
+    assert len(functions) > 20
+    assert not [f for f in functions if inspect.iscoroutinefunction(f)]

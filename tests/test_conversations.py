@@ -622,3 +622,14 @@ def test_edits_are_limited_per_comment(app, client, discussion):
     assert refused.status_code == 429 and "changed many times already" in html
     assert "Version 10." in html  # what they typed is still there
     assert stored(app, id=mine)[0].body == "Version 9."
+
+
+def test_a_comments_addresses_sit_under_its_permalink(app):
+    """The comment template builds them from the permalink (one url_for per comment)."""
+    from flask import url_for
+
+    with app.test_request_context():
+        here = url_for("comments.permalink", slug="a-b", comment_id=7)
+        assert url_for("comments.reply", slug="a-b", comment_id=7) == here + "/reply"
+        assert url_for("editing.edit", slug="a-b", comment_id=7) == here + "/edit"
+        assert url_for("editing.delete", slug="a-b", comment_id=7) == here + "/delete"
