@@ -148,7 +148,8 @@
   function pollFailed(event) {
     if (!isPoll(event)) return;
     pollFailures += 1;
-    pollPausedUntil = Date.now() + Math.min(30000 * Math.pow(2, pollFailures), 3600000);
+    var every = Number(event.target.getAttribute("data-poll-seconds")) || 30;
+    pollPausedUntil = Date.now() + Math.min(every * 1000 * Math.pow(2, pollFailures), 3600000);
   }
   document.addEventListener("htmx:error", pollFailed);
   document.addEventListener("htmx:response:error", pollFailed);

@@ -3,6 +3,7 @@ a commenter's own edits and deletes within their window, previews and new commen
 while the page is open. With and without JavaScript where both apply."""
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -639,3 +640,43 @@ def test_keyboard_only_reply(page, data):
     reply = page.locator(f"#replies-{parent} > li")
     expect(reply.locator(".comment-body")).to_have_text("Replied with keys alone.")
     expect(link).to_be_focused()
+
+
+def test_polling_rests_while_the_tab_is_hidden_and_backs_off_after_errors(page, live_app, data):
+    live_app.config["COMMENT_POLL_SECONDS"] = 1
+    data(seed_demo)
+    polls: list[float] = []
+    page.on(
+        "request",
+        lambda request: "/comments/new" in request.url and polls.append(time.monotonic()),
+    )
+    page.goto(DEMO)
+    page.wait_for_timeout(2500)
+    assert len(polls) >= 2, "an open page polls every COMMENT_POLL_SECONDS"
+
+    page.evaluate("Object.defineProperty(document, 'hidden', {value: true, configurable: true})")
+    page.wait_for_timeout(300)
+    polls.clear()
+    page.wait_for_timeout(2500)
+    assert polls == [], "a hidden tab does not poll"
+    page.evaluate("Object.defineProperty(document, 'hidden', {value: false, configurable: true})")
+    page.wait_for_timeout(1500)
+    assert polls, "polling comes back with the tab"
+
+    failing = {"on": True}
+    page.route(
+        "**/comments/new*",
+        lambda route: (
+            route.fulfill(status=503, body="busy") if failing["on"] else route.continue_()
+        ),
+    )
+    polls.clear()
+    page.wait_for_timeout(1200)  # the first failure
+    assert len(polls) == 1, polls
+    first_failure = polls[0]
+    page.wait_for_timeout(2600)
+    # one failure: the next try waits two intervals (and a second failure four)
+    assert len(polls) <= 2, polls
+    if len(polls) == 2:
+        assert polls[1] - first_failure >= 1.9, polls
+    expect(page.locator("#comments-poll")).to_have_count(1)  # an error swaps nothing in
