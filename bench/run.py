@@ -315,10 +315,11 @@ def main() -> int:
             )
             check_public(blog.base, "/")
             run("home page (small blog)", blog.base, "/")
-            small_after = datasets.comment_id_at(small, 50)
-            more = f"{thread}/comments?after={small_after}"
+            # page 1 is the newest 50 threads; page 2 comes before the oldest of them
+            small_before = datasets.comment_id_at(small, 60 - 50 + 1)
+            more = f"{thread}/comments?before={small_before}"
             check_public(blog.base, more, HTMX)
-            run("load more, page 2 (small blog)", blog.base, more, HTMX)
+            run("earlier comments, page 2 (small blog)", blog.base, more, HTMX)
             etag = anonymous["ETag"]
             assert etag.startswith('W/"'), etag
             status, _, _ = fetch(blog.base, thread, {"If-None-Match": etag})
@@ -379,16 +380,21 @@ def main() -> int:
             print_table(rows, None, [], [], 0, notes)
             return 0
         print("Big blog (10,000 articles, 100,000-comment thread)...", flush=True)
-        page1_after = datasets.comment_id_at(big, 50)
-        page2000_after = datasets.comment_id_at(big, 1999 * 50)
+        page2_before = datasets.comment_id_at(big, 100_000 - 50 + 1)
+        page2000_before = datasets.comment_id_at(big, 100_000 - 1999 * 50 + 1)
         blog = Server("app:app", blog_env(big, folder))
         try:
             check_public(blog.base, thread)
             run("article page, 50 comments, no cookies (big blog)", blog.base, thread)
             run("home page (big blog)", blog.base, "/")
-            more = f"{thread}/comments?after="
-            run("load more, page 2 (big blog)", blog.base, more + str(page1_after), HTMX)
-            run("load more, page 2,000 (big blog)", blog.base, more + str(page2000_after), HTMX)
+            more = f"{thread}/comments?before="
+            run("earlier comments, page 2 (big blog)", blog.base, more + str(page2_before), HTMX)
+            run(
+                "earlier comments, page 2,000 (big blog)",
+                blog.base,
+                more + str(page2000_before),
+                HTMX,
+            )
             before = blog.rss_mb()
             served = 0
             while served < 100_000:
