@@ -27,6 +27,22 @@
     }
   }
 
+  // Reply opens the form under the comment, in a slot made for it, with htmx.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.comment-reply[data-reply-to]");
+    if (!link || !window.htmx || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    var id = link.getAttribute("data-reply-to");
+    var slot = document.getElementById("reply-slot-" + id);
+    if (!slot) {
+      slot = document.createElement("div");
+      slot.id = "reply-slot-" + id;
+      slot.className = "reply-slot";
+      link.closest(".comment-actions").after(slot);
+    }
+    htmx.ajax("GET", link.href, { source: link, target: slot, swap: "innerHTML" });
+  });
+
   document.addEventListener("click", function (event) {
     var cancel = event.target.closest && event.target.closest("a[data-cancel-reply]");
     if (!cancel || !cancel.closest(".reply-slot")) return;
