@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from support import ARTICLE, add_comments, comment_data, form_tokens, make_article
 from werkzeug.security import generate_password_hash
 
+from blog.admin import moderation
 from blog.extensions import db
 from blog.models import AdminUser, Article, Comment, CommentStatus, Throttle
 
@@ -376,7 +377,7 @@ def test_an_unchanged_article_answers_a_poll_with_204_before_flask(
     app, client, htmx_client, discussion, monkeypatch
 ):
     url = poll_url(client.get(ARTICLE).get_data(as_text=True))
-    assert url == "/articles/a-quiet-article/comments/new?since=2&after=3"
+    assert url == "/articles/a-quiet-article/comments/new?since=2&after=3&first=1"
 
     def no_view(*args, **kwargs):
         raise AssertionError("Flask's view ran")
@@ -403,13 +404,13 @@ def test_new_comments_are_counted_then_shown_in_place(app, client, htmx_client, 
     assert news.status_code == 200 and "2 new comments: show them" in html
     assert "New top." not in html  # only the count, until asked
     again = poll_url(html)
-    assert again == "/articles/a-quiet-article/comments/new?since=4&after=3"
+    assert again == "/articles/a-quiet-article/comments/new?since=4&after=3&first=1"
     button = re.search(r'id="comments-new-button"[^>]*hx-get="([^"]+)"', html).group(1)
     shown = htmx_client.get(button.replace("&amp;", "&")).get_data(as_text=True)
     assert '<ol hx-swap-oob="beforeend:#comment-list"><li id="comment-4"' in shown.replace("\n", "")
     assert '<ol hx-swap-oob="beforeend:#replies-2"><li id="comment-5"' in shown.replace("\n", "")
     assert "2 new comments shown." in shown and "show them" not in shown
-    assert poll_url(shown) == "/articles/a-quiet-article/comments/new?since=4&after=5"
+    assert poll_url(shown) == "/articles/a-quiet-article/comments/new?since=4&after=5&first=1"
     assert htmx_client.get(poll_url(shown)).status_code == 204
 
 
@@ -515,7 +516,7 @@ def test_an_article_without_comments_polls_after_0_and_hears_of_the_first(app, c
     with app.app_context():
         make_article()
     url = poll_url(client.get(ARTICLE).get_data(as_text=True))
-    assert url.endswith("&after=0")
+    assert url.endswith("&after=0&first=0")
     assert htmx_client.get(url).status_code == 204
     other = app.test_client()
     other.post(POST, data=comment_data(form_tokens(other, ARTICLE), body="The first."))
@@ -633,3 +634,119 @@ def test_a_comments_addresses_sit_under_its_permalink(app):
         assert url_for("comments.reply", slug="a-b", comment_id=7) == here + "/reply"
         assert url_for("editing.edit", slug="a-b", comment_id=7) == here + "/edit"
         assert url_for("editing.delete", slug="a-b", comment_id=7) == here + "/delete"
+
+
+# --- found by a second review --------------------------------------------------------
+
+H = {"HX-Request": "true"}
+
+
+def test_a_permalink_counts_threads_shown_as_notices(app, client):
+    app.config["COMMENTS_PER_PAGE"] = 3
+    with app.app_context():
+        add_comments(make_article(), 5)  # threads 1..5
+    reply(app.test_client(), 3, body="An answer to three.")  # 6
+    with app.app_context():
+        moderation.apply("spam", [3])
+        db.session.commit()  # thread 3 stays, as a notice
+    loc = client.get(f"{POST}/2").headers["Location"]  # "/articles/a-quiet-article#comment-2"
+    assert 2 in shown_ids(client.get(loc).get_data(as_text=True))  # page shows [3, 6, 4, 5]
+
+
+def test_a_poster_with_held_threads_of_their_own_lands_on_their_reply(app, client):
+    app.config["COMMENTS_PER_PAGE"] = 3
+    with app.app_context():
+        add_comments(make_article(), 5)
+    app.config["COMMENT_MODERATION_WORDS"] = ["casino"]
+    for n in range(2):  # two held threads of their own (6, 7): only they see them
+        client.post(POST, data=comment_data(form_tokens(client, ARTICLE), body=f"casino {n}"))
+    loc = reply(client, 4, body="My answer to four.").headers["Location"]  # "...#comment-8"
+    assert "comment-8" in client.get(loc).get_data(as_text=True)  # their page shows [5, 6, 7]
+
+
+def test_the_owner_may_answer_two_comments_with_the_same_words(app, client):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with app.app_context():
+        add_comments(make_article(), 2, status=CommentStatus.PENDING)
+    signed_in_owner(app, client)
+    token = admin_token(client, "/admin/comments/1/reply")
+    assert (
+        client.post(
+            "/admin/comments/1/reply", data={"csrf_token": token, "body": "Thanks!"}
+        ).status_code
+        == 303
+    )
+    second = client.post("/admin/comments/2/reply", data={"csrf_token": token, "body": "Thanks!"})
+    assert second.status_code != 500
+
+
+def test_replies_in_threads_the_page_does_not_show_are_not_news(app, client, htmx_client):
+    app.config["COMMENTS_PER_PAGE"] = 2
+    with app.app_context():
+        add_comments(make_article(), 4)  # page shows threads 3, 4
+    reply(app.test_client(), 1, body="A late answer to the first.")  # 5, thread 1 (earlier page)
+    url = poll_url(client.get(ARTICLE).get_data(as_text=True))  # ...since=3&after=4
+    other = app.test_client()
+    other.post(POST, data=comment_data(form_tokens(other, ARTICLE), body="Really new."))  # 6
+    news = htmx_client.get(url).get_data(as_text=True)
+    button = re.search(r'id="comments-new-button"[^>]*hx-get="([^"]+)"', news).group(1)
+    shown = htmx_client.get(button.replace("&amp;", "&")).get_data(as_text=True).replace("\n", "")
+    # before the fix: "2 new comments", and 5 goes into #replies-1, which the page does not have
+    assert "1 new comment: show them" in news
+    assert "beforeend:#replies-1" not in shown
+
+
+def test_a_removed_comment_named_by_a_deep_reply_keeps_its_place(app, client):
+    with app.app_context():
+        add_comments(make_article(), 1)
+    reply(client, 1, body="Level one.")  # 2
+    writer = app.test_client()
+    reply(writer, 2, body="Level two, to be deleted.")  # 3 (deepest shown level)
+    reply(app.test_client(), 3, body="Level three.")  # 4, shown beside 3, naming it
+    writer.post(f"{POST}/3/delete")  # 3 keeps its place (removed)
+    html = app.test_client().get(ARTICLE).get_data(as_text=True)
+    assert 'href="#comment-3"' in html  # "in reply to a removed comment"
+    assert 'id="comment-3"' in html  # ...but nothing has that id
+
+
+def test_a_deep_reply_keeps_in_reply_to_after_an_inline_edit(app, client):
+    with app.app_context():
+        add_comments(make_article(), 1)
+    other = app.test_client()
+    reply(other, 1, body="Level one.")
+    reply(other, 2, body="Level two.")
+    reply(client, 3, body="Level three, shown at two.")  # 4
+    assert "comment-answers" in client.get(ARTICLE).get_data(as_text=True)
+    saved = client.post(f"{POST}/4/edit", data={"edit-4-body": "Edited."}, headers=H)
+    assert "comment-answers" in saved.get_data(as_text=True)
+
+
+def test_an_inline_delete_also_takes_away_the_placeholder_it_empties(app, client):
+    with app.app_context():
+        add_comments(make_article(), 1)
+    writer = app.test_client()
+    reply(writer, 1, body="To be removed.")  # 2
+    reply(client, 2, body="My answer.")  # 3
+    writer.post(f"{POST}/2/delete")  # 2 -> placeholder
+    done = client.post(f"{POST}/3/delete", headers=H).get_data(as_text=True)
+    assert [c.id for c in stored(app)] == [1]  # 2 went with it
+    assert '<li id="comment-2" hx-swap-oob="delete"></li>' in done
+
+
+def test_show_earlier_still_leads_somewhere_after_its_anchor_is_deleted(app, client):
+    app.config["COMMENTS_PER_PAGE"] = 2
+    with app.app_context():
+        add_comments(make_article(), 4)
+    html = client.get(ARTICLE).get_data(as_text=True)
+    link = re.search(r'id="comments-earlier-link"[^>]*href="([^"]+)"', html).group(1)  # before=3
+    owner = app.test_client()
+    signed_in_owner(app, owner)
+    owner.post("/admin/comments/3/delete", data={"csrf_token": admin_token(owner, "/admin/")})
+    assert shown_ids(client.get(link).get_data(as_text=True)) == [1, 2]  # before the fix: []
+
+
+def test_the_early_poll_answer_and_flask_agree_on_odd_numbers(app, client):
+    with app.app_context():
+        add_comments(make_article(), 3)
+    q = "since=2&after=00"
+    assert client.get(f"{POST}/new?{q}").status_code == client.head(f"{POST}/new?{q}").status_code

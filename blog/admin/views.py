@@ -11,10 +11,11 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..comments import changes
-from ..comments.posting import Refused
+from ..comments.posting import DUPLICATE, Refused
 from ..extensions import db
 from ..keyset import beyond
 from ..models import Comment, CommentStatus, WordRule
@@ -180,8 +181,13 @@ def reply(comment_id: int):
     if form.validate_on_submit():
         name = current_app.config["OWNER_NAME"] or comment.article.author
         changes.owner_reply(comment, form.body.data, name)
-        db.session.commit()
-        return back_to_queue()
+        try:
+            db.session.commit()
+        except IntegrityError:  # the unique index: these words, to this comment, before
+            db.session.rollback()
+            form.body.errors.append(DUPLICATE)
+        else:
+            return back_to_queue()
     status = 422 if form.errors else 200
     return render_template("admin/edit.html", comment=comment, form=form, reply=True), status
 

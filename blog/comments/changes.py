@@ -39,11 +39,11 @@ def change_text(comment: Comment, text: str, *, by_owner: bool = False) -> None:
         raise Refused(422, FIX_FIELDS, DUPLICATE) from None
 
 
-def take_back(comment: Comment) -> bool:
+def take_back(comment: Comment) -> tuple[bool, list[int]]:
     """Delete `comment` (the caller commits). One with replies leaves its place ("This
     comment was removed.", nothing of its words or writer kept) so that the replies keep
     theirs; one without disappears, and so does a removed parent it leaves without
-    replies. Returns whether its place remains.
+    replies. Returns whether its place remains, and the removed parents that went with it.
 
     "Has it replies?" and the delete are one statement, and on PostgreSQL the row is
     locked first, so a reply stored at the same moment either counts or finds its parent
@@ -52,6 +52,7 @@ def take_back(comment: Comment) -> bool:
     parent_id = comment.parent_id
     db.session.execute(select(Comment.id).where(Comment.id == comment.id).with_for_update())
     keeps_place = not _delete_unless_answered(comment.id)
+    cleared: list[int] = []
     if keeps_place:
         comment.status = CommentStatus.REMOVED
         comment.author_name = comment.author_email = comment.body = comment.body_html = ""
@@ -62,9 +63,10 @@ def take_back(comment: Comment) -> bool:
             above = db.session.scalar(select(Comment.parent_id).where(Comment.id == parent_id))
             if not _delete_unless_answered(parent_id, removed_only=True):
                 break
+            cleared.append(parent_id)
             parent_id = above
     record_change(article_id, published_delta=-1 if was_published else 0)
-    return keeps_place
+    return keeps_place, cleared
 
 
 def _delete_unless_answered(comment_id: int, removed_only: bool = False) -> bool:
@@ -89,7 +91,8 @@ def owner_reply(parent: Comment, text: str, name: str) -> Comment:
         author_email="",
         created_at=utcnow(),
         status=CommentStatus.PUBLISHED,
-        fingerprint=antispam.fingerprint("", text),
+        # the same words may answer different comments; twice to one is refused
+        fingerprint=antispam.fingerprint(f"owner:{parent.id}", text),
         by_owner=True,
     )
     answer.parent_id, answer.root_id, answer.depth = thread_place(parent)

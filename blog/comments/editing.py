@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import Article, Comment, CommentStatus
 from ..web import throttle
 from ..web.htmx import is_htmx
-from . import changes, own_comments
+from . import changes, own_comments, queries
 from .forms import EditForm
 from .posting import FIX_FIELDS, Refused
 from .views import NO_SUCH_COMMENT, comment_location
@@ -88,7 +88,7 @@ def delete(slug: str, comment_id: int):
     if request.method == "GET":
         template = "comments/_delete.html" if is_htmx() else "comments/delete.html"
         return for_this_reader(render_template(template, article=article, comment=comment))
-    keeps_place = changes.take_back(comment)
+    keeps_place, cleared = changes.take_back(comment)
     db.session.commit()
     article = db.session.get(Article, article.id)
     if is_htmx():
@@ -97,6 +97,7 @@ def delete(slug: str, comment_id: int):
             article=article,
             comment=comment if keeps_place else None,
             comment_id=comment_id,
+            cleared=cleared,
             status_message=DELETED,
         )
         response = for_this_reader(html)
@@ -123,6 +124,7 @@ def shown(slug: str, comment_id: int):
         article=article,
         comment=comment,
         changeable=own_comments.may_change(comment),
+        answers=queries.answered(comment),
         status_message=None,
     )
     return for_this_reader(html)
@@ -136,6 +138,7 @@ def answer_changed(article: Article, comment: Comment, message: str):
         article=db.session.get(Article, article.id),
         comment=comment,
         changeable=comment.status != CommentStatus.SPAM,
+        answers=queries.answered(comment),
         status_message=message,
     )
     return for_this_reader(html)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import exists, select, union
+from sqlalchemy import exists, func, select, union
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -38,30 +38,7 @@ def thread_page(
     `own_held` are held comments this reader posted: they see them, nobody else does.
     Two statements whatever the page holds: the top-level comments, then their replies.
     """
-    branches = [
-        _top_level(article_id, before_id, size + 1).where(Comment.status == status)
-        for status in PLACED
-    ]
-    # Held or spam top-level comments that others answered hold their thread's place (shown
-    # as a notice, not their words): the answers stay in view and in the count.
-    answered = aliased(Comment)
-    for status in HIDDEN:
-        branches.append(
-            _top_level(article_id, before_id, size + 1).where(
-                Comment.status == status,
-                exists().where(
-                    answered.root_id == Comment.id,
-                    answered.status == CommentStatus.PUBLISHED,
-                ),
-            )
-        )
-    if own_held:
-        branches.append(
-            _top_level(article_id, before_id, size + 1).where(
-                Comment.id.in_(own_held), Comment.status == CommentStatus.PENDING
-            )
-        )
-    newest = union(*(branch.subquery().select() for branch in branches)).subquery()
+    newest = _placed_tops(article_id, before_id, size + 1, own_held, older=True)
     keys = (
         select(newest.c.id)
         .order_by(newest.c.created_at.desc(), newest.c.id.desc())
@@ -93,24 +70,49 @@ def thread_page(
     return threads, earlier
 
 
-def _top_level(article_id: int, before_id: int | None, limit: int):
+def _placed_tops(
+    article_id: int, anchor_id: int | None, limit: int, own_held: list[int], older: bool
+):
+    """The top-level comments that hold a place on a page, past the one `anchor_id` (older
+    or newer ones; all when it is None), nearest first, as a subquery of (id, created_at):
+    published and removed ones; held or spam ones that others answered (their answers stay
+    in view); and this reader's own held ones. One index range per kind, so held or spam
+    rows are never read through."""
+    answered = aliased(Comment)
+    with_answers = exists().where(
+        answered.root_id == Comment.id, answered.status == CommentStatus.PUBLISHED
+    )
+    kinds = [Comment.status == status for status in PLACED]
+    kinds += [(Comment.status == status) & with_answers for status in HIDDEN]
+    if own_held:
+        kinds.append(Comment.id.in_(own_held) & (Comment.status == CommentStatus.PENDING))
+    branches = [
+        _top_level(article_id, anchor_id, limit, older).where(kind).subquery().select()
+        for kind in kinds
+    ]
+    return union(*branches).subquery()
+
+
+def _top_level(article_id: int, anchor_id: int | None, limit: int, older: bool):
     stmt = select(Comment.id, Comment.created_at).where(
         Comment.article_id == article_id, Comment.depth == 0
     )
-    if before_id:
-        anchor = select(Comment.created_at).where(
-            Comment.id == before_id, Comment.article_id == article_id, Comment.depth == 0
+    if anchor_id:
+        tops = (Comment.article_id == article_id) & (Comment.depth == 0)
+        # The anchor's time; if it has since been deleted, that of the top-level comment
+        # just before it by id, so that a page's "Show earlier" link still leads somewhere.
+        anchor_time = func.coalesce(
+            select(Comment.created_at).where(Comment.id == anchor_id, tops).scalar_subquery(),
+            select(func.max(Comment.created_at))
+            .where(Comment.id < anchor_id, tops)
+            .scalar_subquery(),
         )
         stmt = stmt.where(
-            beyond(
-                Comment.created_at,
-                Comment.id,
-                before_id,
-                older=True,
-                anchor_time=anchor.scalar_subquery(),
-            )
+            beyond(Comment.created_at, Comment.id, anchor_id, older=older, anchor_time=anchor_time)
         )
-    return stmt.order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit)
+    if older:
+        return stmt.order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit)
+    return stmt.order_by(Comment.created_at, Comment.id).limit(limit)
 
 
 def arrange(tops: list[Comment], replies: list[Comment], max_depth: int) -> list[Shown]:
@@ -131,14 +133,19 @@ def arrange(tops: list[Comment], replies: list[Comment], max_depth: int) -> list
             node, home = Shown(reply, deepest, answers=parent.comment), holder[parent.comment.id]
         home.replies.append(node)
         shown[reply.id], holder[reply.id] = node, home
-    return [node for node in (shown[c.id] for c in tops) if _keeps_place(node)]
+    named = {node.answers.id for node in shown.values() if node.answers is not None}
+    return [node for node in (shown[c.id] for c in tops) if _keeps_place(node, named)]
 
 
-def _keeps_place(node: Shown) -> bool:
-    """Drop removed comments with nothing shown under them (their replies may be held):
-    a placeholder is there only to hold replies in place."""
-    node.replies = [reply for reply in node.replies if _keeps_place(reply)]
-    return node.comment.status != CommentStatus.REMOVED or bool(node.replies)
+def _keeps_place(node: Shown, named: set[int]) -> bool:
+    """Drop removed comments that nothing shown answers (their replies may be held): a
+    placeholder is there only to hold replies in place, under it or naming it."""
+    node.replies = [reply for reply in node.replies if _keeps_place(reply, named)]
+    return (
+        node.comment.status != CommentStatus.REMOVED
+        or bool(node.replies)
+        or node.comment.id in named
+    )
 
 
 def newest_id(threads: list[Shown]) -> int:
@@ -153,6 +160,13 @@ def newest_id(threads: list[Shown]) -> int:
 
 def deepest_level(max_depth: int) -> int:
     return max(max_depth, 2) - 1
+
+
+def answered(comment) -> Comment | None:
+    """The comment a reply below the deepest level names ("in reply to ...")."""
+    if comment.depth <= deepest_level(current_app.config["COMMENT_MAX_DEPTH"]):
+        return None
+    return db.session.get(Comment, comment.parent_id) if comment.parent_id else None
 
 
 def shown_level(comment) -> int:
@@ -186,19 +200,11 @@ def ancestor_at(comment: Comment, depth: int) -> int:
     return found or comment.id
 
 
-def newer_tops(article_id: int, top: Comment, within: int) -> list[int]:
-    """Up to `within` placed top-level comments after `top`, oldest first."""
-    stmt = (
-        select(Comment.id)
-        .where(
-            Comment.article_id == article_id,
-            Comment.depth == 0,
-            Comment.status.in_(PLACED),
-            beyond(Comment.created_at, Comment.id, top.id, older=False, anchor_time=top.created_at),
-        )
-        .order_by(Comment.created_at, Comment.id)
-        .limit(within)
-    )
+def newer_tops(article_id: int, top: Comment, within: int, own_held: list[int]) -> list[int]:
+    """Up to `within` of the top-level comments a page would show after `top`, oldest
+    first (the same kinds as thread_page's)."""
+    newer = _placed_tops(article_id, top.id, within, own_held, older=False)
+    stmt = select(newer.c.id).order_by(newer.c.created_at, newer.c.id).limit(within)
     return list(db.session.scalars(stmt))
 
 

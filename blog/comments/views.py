@@ -82,10 +82,13 @@ def permalink(slug: str, comment_id: int):
 
 def comment_location(article: Article, comment: Comment | NewComment) -> str:
     """The page holding `comment`'s thread, at the comment: the article page when the
-    thread is among the newest, else the page of earlier threads that ends with it."""
+    thread is among the newest this reader is shown, else the page of earlier threads
+    that ends with it."""
     top = db.session.get(Comment, comment.root_id) if comment.root_id else None
-    newer = queries.newer_tops(article.id, top or comment, current_app.config["COMMENTS_PER_PAGE"])
-    if len(newer) < current_app.config["COMMENTS_PER_PAGE"]:
+    size = current_app.config["COMMENTS_PER_PAGE"]
+    held = own_comments.mine_here(article.id).held
+    newer = queries.newer_tops(article.id, top or comment, size, held)
+    if len(newer) < size:
         return url_for("articles.show", slug=article.slug, _anchor=comment.anchor)
     return url_for("comments.page", slug=article.slug, before=newer[0], _anchor=comment.anchor)
 

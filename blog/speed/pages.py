@@ -41,7 +41,8 @@ STAMP_SLOT = f"\x00stamp-{secrets.token_hex(8)}\x00"
 _ARTICLE_PAGE = re.compile(r"/articles/([^/]+)(?:/comments)?")
 # An open page asking for new comments: "since" the article's revision it shows.
 _POLL = re.compile(r"/articles/([^/]+)/comments/new")
-_POLL_QUERY = re.compile(r"since=([0-9]{1,10})&after=([0-9]{1,10})")
+_NUMBER = r"(0|[1-9][0-9]{0,9})"  # as Flask reads them: no leading zeros
+_POLL_QUERY = re.compile(rf"since={_NUMBER}&after={_NUMBER}&first={_NUMBER}")
 
 
 class Version(NamedTuple):
