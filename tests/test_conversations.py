@@ -171,16 +171,7 @@ def test_every_check_of_a_comment_applies_to_a_reply(app, client, discussion):
 
 def test_the_owners_comment_is_marked_author_and_published(app, client, discussion):
     app.config["COMMENT_MODERATION"] = "all"
-    with app.app_context():
-        db.session.add(
-            AdminUser(username="owner", password_hash=generate_password_hash("pw-pw-pw"))
-        )
-        db.session.commit()
-    html = client.get("/admin/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    client.post(
-        "/admin/login", data={"csrf_token": token, "username": "owner", "password": "pw-pw-pw"}
-    )
+    signed_in_owner(app, client)
     assert reply(client, 2, body="Thank you for reading.").status_code == 303
     [mine] = stored(app, id=4)
     assert mine.by_owner and mine.status == CommentStatus.PUBLISHED

@@ -124,23 +124,31 @@ def new_comment(
 ) -> NewComment:
     """The comment as it will be stored, with its status decided by the site's rules."""
     secret, key = new_secret()
+    status = CommentStatus.PUBLISHED
+    if not by_owner:
+        status = antispam.decide_status(
+            form.name.data, form.email.data, form.website.data, form.body.data, link
+        )
+    comment = _from_form(article, form, parent, status=status, by_owner=by_owner)
+    # Duplicates are refused by the unique index on (article, fingerprint).
+    comment.fingerprint = antispam.fingerprint(form.email.data, form.body.data)
+    comment.ip_hash, comment.owner_key, comment.secret = ip_hash, key, secret
+    return comment
+
+
+def _from_form(
+    article: Article, form: CommentForm, parent: Comment | None, *, status: str, by_owner: bool
+) -> NewComment:
     comment = NewComment(
         article_id=article.id,
         author_name=form.name.data,
         author_email=form.email.data,
         author_url=form.website.data or None,
         created_at=utcnow(),
-        status=CommentStatus.PUBLISHED
-        if by_owner
-        else antispam.decide_status(
-            form.name.data, form.email.data, form.website.data, form.body.data, link
-        ),
-        # Duplicates are refused by the unique index on (article, fingerprint).
-        fingerprint=antispam.fingerprint(form.email.data, form.body.data),
-        ip_hash=ip_hash,
+        status=status,
+        fingerprint="",
+        ip_hash="",
         by_owner=by_owner,
-        owner_key=key,
-        secret=secret,
     )
     comment.parent_id, comment.root_id, comment.depth = thread_place(parent)
     comment.set_body(form.body.data)
@@ -162,18 +170,6 @@ def preview_of(
     article: Article, form: CommentForm, parent: Comment | None, by_owner: bool = False
 ) -> NewComment:
     """The comment as it would look once posted, stored nowhere."""
-    comment = NewComment(
-        article_id=article.id,
-        author_name=form.name.data,
-        author_email=form.email.data,
-        author_url=form.website.data or None,
-        created_at=utcnow(),
-        status=CommentStatus.PUBLISHED,
-        fingerprint="",
-        ip_hash="",
-        id=0,
-    )
-    comment.set_body(form.body.data)
-    comment.parent_id, comment.root_id, comment.depth = thread_place(parent)
-    comment.by_owner = by_owner
+    comment = _from_form(article, form, parent, status=CommentStatus.PUBLISHED, by_owner=by_owner)
+    comment.id = 0
     return comment

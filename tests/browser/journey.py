@@ -1,5 +1,6 @@
 """Small actions that several journeys share."""
 
+from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import func, select
 from support import add_comments, make_article
 
@@ -8,6 +9,8 @@ from blog.models import Comment
 
 PAGE_SIZE = 5  # comments per page in the live app, small so that paging shows
 MIN_FILL_SECONDS = 0.4  # the time trap, shortened for journeys but still on
+
+axe = Axe()
 
 
 def article_with_comments(count: int, **fields) -> str:
@@ -32,3 +35,12 @@ def fill_comment(page, name="Grace Reader", email="grace@example.com", website="
 
 def comment_texts(page) -> list[str]:
     return page.locator("#comment-list > li .comment-body").all_inner_texts()
+
+
+def assert_no_violations(page, where: str) -> None:
+    results = axe.run(page)
+    details = [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"]])
+        for v in results.response["violations"]
+    ]
+    assert results.violations_count == 0, f"{where}: {details}"

@@ -1,21 +1,9 @@
 """Automated accessibility scans and layout from phone to desktop."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from journey import article_with_comments, fill_comment
+from journey import article_with_comments, assert_no_violations, fill_comment
 from playwright.sync_api import expect
 from support import ARTICLE
-
-axe = Axe()
-
-
-def assert_no_violations(page, where: str) -> None:
-    results = axe.run(page)
-    details = [
-        (v["id"], v["help"], [n["target"] for n in v["nodes"]])
-        for v in results.response["violations"]
-    ]
-    assert results.violations_count == 0, f"{where}: {details}"
 
 
 def test_axe_finds_no_violations(page, data):

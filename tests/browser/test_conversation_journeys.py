@@ -7,8 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from journey import MIN_FILL_SECONDS
+from journey import MIN_FILL_SECONDS, assert_no_violations
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -21,8 +20,6 @@ from blog.models import Article, Comment, CommentStatus
 DEMO = "/articles/saying-no-without-a-speech"
 DEMO_COMMENTS = 130
 THANKS = "Thank you, your comment has been posted."
-
-axe = Axe()
 
 
 # --- data, as the demo and other readers leave it ------------------------------------
@@ -117,15 +114,6 @@ def content(page, comment_id: int):
 
 def focused_id(page) -> str:
     return page.evaluate("document.activeElement && document.activeElement.id")
-
-
-def assert_no_violations(page, where: str) -> None:
-    results = axe.run(page)
-    details = [
-        (v["id"], v["help"], [n["target"] for n in v["nodes"]])
-        for v in results.response["violations"]
-    ]
-    assert results.violations_count == 0, f"{where}: {details}"
 
 
 def no_horizontal_scroll(page) -> int:
