@@ -15,7 +15,7 @@ from .articles.publishing import ImportProblem, article_from_file
 from .articles.revisions import record_change
 from .data import cli as data_cli
 from .extensions import db
-from .models import AdminUser, Article, Comment, CommentStatus
+from .models import AdminUser, Article, Comment, CommentStatus, thread_place
 
 
 def _demo_article(spec: dict) -> Article:
@@ -42,6 +42,28 @@ def _demo_article(spec: dict) -> Article:
         article.comments.append(comment)
     article.comment_count = len(comments)
     return article
+
+
+def _demo_replies(article: Article, spec: dict) -> None:
+    """The demo's conversation: replies to the article's stored comments (and to each
+    other), after those have ids."""
+    answered = sorted(article.comments, key=lambda c: c.created_at)
+    for parent_at, name, email, website, created_at, text, by_owner in spec.get("replies", []):
+        reply = Comment(
+            article_id=article.id,
+            author_name=name,
+            author_email=email,
+            author_url=website or None,
+            created_at=created_at,
+            status=CommentStatus.PUBLISHED,
+            by_owner=by_owner,
+        )
+        reply.parent_id, reply.root_id, reply.depth = thread_place(answered[parent_at])
+        reply.set_body(text)
+        db.session.add(reply)
+        db.session.flush()
+        answered.append(reply)
+        article.comment_count += 1
 
 
 def register(app: Flask) -> None:
@@ -71,8 +93,12 @@ def register(app: Flask) -> None:
             click.echo("Articles exist already; demo content not loaded.")
             return
         existing = set(db.session.scalars(select(Article.slug)))
-        added = [_demo_article(s) for s in demo.ARTICLES if s["slug"] not in existing]
+        specs = [s for s in demo.ARTICLES if s["slug"] not in existing]
+        added = [_demo_article(s) for s in specs]
         db.session.add_all(added)
+        db.session.flush()
+        for article, spec in zip(added, specs, strict=True):
+            _demo_replies(article, spec)
         db.session.commit()
         click.echo(f"Loaded {len(added)} demo article(s).")
 

@@ -102,6 +102,40 @@ audiobook are small tools, but small tools used often beat large ones used rarel
                 "the other half looks doable.",
             ),
         ],
+        # A conversation: (the index of the comment answered, in "comments" and then in
+        # these replies, counted on from there), name, email, website, time, words, and
+        # whether the site's owner wrote it.
+        "replies": [
+            (
+                0,
+                "Samuel Achterberg",
+                "",
+                "",
+                datetime(2015, 4, 23, 9, 40),
+                "Then you found it at exactly the right hour. I hope the rest of the night "
+                "was kinder.",
+                True,
+            ),
+            (
+                2,
+                "Priya",
+                "priya@example.com",
+                "",
+                datetime(2015, 4, 23, 22, 5),
+                "It was. I wrote one line in the notebook and fell asleep before finishing "
+                "the second.",
+                False,
+            ),
+            (
+                1,
+                "Jonas",
+                "jonas@example.net",
+                "",
+                datetime(2020, 1, 8, 7, 30),
+                "Same here. Seen in daylight, my list was mostly about one email.",
+                False,
+            ),
+        ],
     },
     {
         "slug": "saying-no-without-a-speech",

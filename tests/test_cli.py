@@ -40,6 +40,15 @@ def test_seed_demo_loads_articles_with_comments_spanning_years(app, runner, clie
     earlier = earlier or re.search(r'href="([^"]+)"[^>]*id="comments-earlier-link"', html)
     html = client.get(unescape(earlier.group(1))).get_data(as_text=True)
     assert "December 12th, 2007 at 8:16 AM" in html
+    # a conversation: the author answers a reader, who answers back
+    night = client.get("/articles/the-three-am-mind").get_data(as_text=True)
+    assert "5 Comments" in night and night.count('<span class="comment-badge">Author</span>') == 1
+    assert re.search(
+        r'<ol class="replies" id="replies-\d+"><li id="comment-\d+" class="comment '
+        r'comment--level-1">',
+        night,
+    )
+    assert 'class="comment comment--level-2"' in night
 
 
 GOOD = """\
