@@ -104,6 +104,15 @@ def post_comment(page, body: str, name="Grace Reader") -> int:
     return int(item.get_attribute("id").removeprefix("comment-"))
 
 
+def post_without_javascript(page, body: str) -> int:
+    """Post on the demo article as a plain form; the id of the comment landed on."""
+    page.goto(DEMO)
+    fill(page, "comment", body=body)
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page).to_have_url(re.compile(rf"{DEMO}#comment-\d+$"))
+    return int(page.url.rsplit("-", 1)[1])
+
+
 def item(page, comment_id: int):
     return page.locator(f"#comment-{comment_id}")
 
@@ -388,11 +397,7 @@ def test_changes_are_refused_once_the_window_has_passed(page, data):
 def test_edit_and_refusal_without_javascript(no_js_page, data):
     page = no_js_page
     data(seed_demo)
-    page.goto(DEMO)
-    fill(page, "comment", body="Posted plainly, with a tpyo.")
-    page.get_by_role("button", name="Post Comment").click()
-    expect(page).to_have_url(re.compile(rf"{DEMO}#comment-\d+$"))
-    mine = int(page.url.rsplit("-", 1)[1])
+    mine = post_without_javascript(page, "Posted plainly, with a tpyo.")
     expect(content(page, mine).locator(".comment-body")).to_have_text(
         "Posted plainly, with a tpyo."
     )
@@ -472,11 +477,7 @@ def test_deleting_a_comment_with_replies_leaves_its_place(page, data):
 def test_delete_without_javascript(no_js_page, data):
     page = no_js_page
     data(seed_demo)
-    page.goto(DEMO)
-    fill(page, "comment", body="Gone soon, without scripts.")
-    page.get_by_role("button", name="Post Comment").click()
-    expect(page).to_have_url(re.compile(rf"{DEMO}#comment-\d+$"))
-    mine = int(page.url.rsplit("-", 1)[1])
+    mine = post_without_javascript(page, "Gone soon, without scripts.")
 
     content(page, mine).get_by_role("link", name="Delete your comment").click()
     expect(page).to_have_url(re.compile(rf"{DEMO}/comments/{mine}/delete$"))
