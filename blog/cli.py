@@ -30,36 +30,34 @@ def _demo_article(spec: dict) -> Article:
     )
     article.set_body(spec["body"])
     comments = spec["comments"] or demo.many_comments(130, datetime(2024, 2, 3, 8, 0))
-    for name, email, website, created_at, text in comments:
-        comment = Comment(
-            author_name=name,
-            author_email=email,
-            author_url=website or None,
-            created_at=created_at,
-            status=CommentStatus.PUBLISHED,
-        )
-        comment.set_body(text)
-        article.comments.append(comment)
+    for fields in comments:
+        article.comments.append(_demo_comment(*fields))
     article.comment_count = len(comments)
     return article
+
+
+def _demo_comment(name, email, website, created_at, text, by_owner=False) -> Comment:
+    """A published demo comment, from the fields demo.py lists for it."""
+    comment = Comment(
+        author_name=name,
+        author_email=email,
+        author_url=website or None,
+        created_at=created_at,
+        status=CommentStatus.PUBLISHED,
+        by_owner=by_owner,
+    )
+    comment.set_body(text)
+    return comment
 
 
 def _demo_replies(article: Article, spec: dict) -> None:
     """The demo's conversation: replies to the article's stored comments (and to each
     other), after those have ids."""
     answered = sorted(article.comments, key=lambda c: c.created_at)
-    for parent_at, name, email, website, created_at, text, by_owner in spec.get("replies", []):
-        reply = Comment(
-            article_id=article.id,
-            author_name=name,
-            author_email=email,
-            author_url=website or None,
-            created_at=created_at,
-            status=CommentStatus.PUBLISHED,
-            by_owner=by_owner,
-        )
+    for parent_at, *fields in spec.get("replies", []):
+        reply = _demo_comment(*fields)
+        reply.article_id = article.id
         reply.parent_id, reply.root_id, reply.depth = thread_place(answered[parent_at])
-        reply.set_body(text)
         db.session.add(reply)
         db.session.flush()
         answered.append(reply)
