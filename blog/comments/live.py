@@ -74,7 +74,6 @@ def new_comments(slug: str):
         after=arrived[-1].id if arrived else after,
         first=first,
         inserts=inserts,
-        count=len(arrived),
     )
     return Response(html, headers={"Cache-Control": "no-cache"})
 

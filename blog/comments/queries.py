@@ -162,16 +162,21 @@ def deepest_level(max_depth: int) -> int:
     return max(max_depth, 2) - 1
 
 
+def deepest() -> int:
+    """The deepest level a page nests replies to, by the COMMENT_MAX_DEPTH setting."""
+    return deepest_level(current_app.config["COMMENT_MAX_DEPTH"])
+
+
 def answered(comment) -> Comment | None:
     """The comment a reply below the deepest level names ("in reply to ...")."""
-    if comment.depth <= deepest_level(current_app.config["COMMENT_MAX_DEPTH"]):
+    if comment.depth <= deepest():
         return None
     return db.session.get(Comment, comment.parent_id) if comment.parent_id else None
 
 
 def shown_level(comment) -> int:
     """How deep a page shows `comment` (where its thread is whole)."""
-    return min(comment.depth, deepest_level(current_app.config["COMMENT_MAX_DEPTH"]))
+    return min(comment.depth, deepest())
 
 
 def page_of_threads(article_id: int, before_id: int | None, own_held: list[int]):

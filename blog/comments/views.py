@@ -143,7 +143,7 @@ def render_form(
         parent=parent,
         preview=preview,
         # a reply below the deepest level names what it answers, in its preview too
-        preview_answers=parent if preview and parent and preview.depth > deepest() else None,
+        preview_answers=queries.answered(preview) if preview else None,
     )
     if is_htmx():
         return render_template("comments/_form.html", **context), status
@@ -294,7 +294,7 @@ def answer_created(
                     comment,
                     article,
                     level=queries.shown_level(comment),
-                    answers=parent if parent is not None and comment.depth > deepest() else None,
+                    answers=queries.answered(comment),
                     changeable={comment.id},
                 ),
                 comment_count=comment_count,
@@ -308,15 +308,11 @@ def answer_created(
     return response
 
 
-def deepest() -> int:
-    return queries.deepest_level(current_app.config["COMMENT_MAX_DEPTH"])
-
-
 def reply_list_for(parent: Comment | None) -> str | None:
     """The list a new reply to `parent` joins on the page (its id), None for a new thread.
     A reply below the deepest level joins the list that holds its parent."""
     if parent is None:
         return None
-    if parent.depth < deepest():
+    if parent.depth < queries.deepest():
         return f"replies-{parent.id}"
-    return f"replies-{queries.ancestor_at(parent, deepest() - 1)}"
+    return f"replies-{queries.ancestor_at(parent, queries.deepest() - 1)}"
