@@ -44,3 +44,11 @@ def assert_no_violations(page, where: str) -> None:
         for v in results.response["violations"]
     ]
     assert results.violations_count == 0, f"{where}: {details}"
+
+
+def tab_to(page, target, most: int) -> None:
+    """Press Tab from where focus is until `target` has it (at most `most` times)."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if target.evaluate("el => el === document.activeElement"):
+            return

@@ -7,7 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from journey import MIN_FILL_SECONDS, assert_no_violations
+from journey import MIN_FILL_SECONDS, assert_no_violations, tab_to
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -600,10 +600,7 @@ def test_keyboard_only_reply(page, data):
     parent = data(comment_id, "Reader 130")
     page.goto(DEMO)
     link = page.get_by_role("link", name="Reply to Reader 130")
-    for _ in range(80):  # tab from the top of the page until the link has focus
-        page.keyboard.press("Tab")
-        if link.evaluate("el => el === document.activeElement"):
-            break
+    tab_to(page, link, most=80)  # from the top of the page
     expect(link).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator(f"#reply-{parent}-name")).to_be_focused()

@@ -9,6 +9,7 @@ from journey import (
     comment_texts,
     comment_total,
     fill_comment,
+    tab_to,
 )
 from playwright.sync_api import expect
 from support import ARTICLE
@@ -225,10 +226,7 @@ def test_keyboard_only_reader_can_comment(page, data):
     data(article_with_comments, 1)
     page.goto(ARTICLE)
     link = page.get_by_role("link", name="Leave a Comment")
-    for _ in range(40):  # tab from the top of the page until the link has focus
-        page.keyboard.press("Tab")
-        if link.evaluate("el => el === document.activeElement"):
-            break
+    tab_to(page, link, most=40)  # from the top of the page
     expect(link).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("#comment-name")).to_be_focused()
