@@ -47,10 +47,7 @@ def own_comment(slug: str, comment_id: int) -> tuple[Article, Comment]:
 
 
 def for_this_reader(html: str, status: int = 200):
-    response = own_comments.personal(html)
-    response.status_code = status
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return own_comments.personal(html, status, kept=False)
 
 
 @bp.route("/articles/<slug>/comments/<id:comment_id>/edit", methods=["GET", "POST"])

@@ -107,10 +107,11 @@ def mine_here(article_id: int) -> Mine:
     )
 
 
-def personal(html: str) -> Response:
-    """A page built for one reader: their browser may keep it, shared caches may not."""
-    response = make_response(html)
-    response.headers["Cache-Control"] = "private, no-cache"
+def personal(html: str, status: int = 200, kept: bool = True) -> Response:
+    """A page built for one reader: shared caches may not keep it; their browser may
+    (revalidating each time), unless `kept` is false (forms holding what they typed)."""
+    response = make_response(html, status)
+    response.headers["Cache-Control"] = "private, no-cache" if kept else "private, no-store"
     response.vary.add("Cookie")
     return response
 
