@@ -5,8 +5,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import cli, database, settings, speed
+from . import cli, database, mail, settings, speed
 from .admin import auth as admin_auth
+from .admin import outbox as admin_outbox  # noqa: F401 (its pages join the admin's)
 from .admin import views as admin_views
 from .articles import views as article_views
 from .comments import editing as comment_editing
@@ -79,6 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(comment_views.create_reply)
     csrf.exempt(comment_editing.bp)
     csrf.exempt(cookies.accept)
+    mail.init_app(app)
     errors.register(app)
     templating.register(app)
     cli.register(app)

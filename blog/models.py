@@ -191,3 +191,109 @@ class AdminUser(UserMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}-{self.session_version}"
+
+
+class Subscriber(db.Model):
+    """An email address that asked for mail from the site (double opt-in).
+
+    It gets notifications only once `confirmed_at` is set, by the link in a confirmation
+    message; `confirmation_sent_at` keeps the form from mailing one address more than once
+    a day. Unsubscribing from everything deletes its subscriptions and its confirmation.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # lower-cased
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    confirmation_sent_at: Mapped[datetime | None]
+
+
+class SubscriptionKind(enum.StrEnum):
+    REPLIES = "replies"  # replies to one comment (and the news that it was published)
+    ARTICLE = "article"  # every new comment on one article, in digests
+
+
+class Subscription(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the last digest for an article went out (at most one per MAIL_DIGEST_MINUTES).
+    last_digest_at: Mapped[datetime | None]
+
+    subscriber: Mapped[Subscriber] = relationship()
+
+    __table_args__ = (
+        Index("ux_subscription_comment", "comment_id", "subscriber_id", unique=True),
+        Index("ux_subscription_article", "article_id", "subscriber_id", unique=True),
+        Index("ix_subscription_subscriber", "subscriber_id"),
+    )
+
+
+class DigestItem(db.Model):
+    """A published comment waiting for the next digest of one article subscription:
+    written in the same transaction that published the comment."""
+
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscription.id", ondelete="CASCADE"), primary_key=True
+    )
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comment.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class OutboxStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"  # claimed by one sender until `claimed_until`
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(db.Model):
+    """One email, written in the transaction of the change that causes it, delivered by a
+    sender (mail/sender.py) that claims it first, so that two senders never both send it."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    # Extra headers as JSON (List-Unsubscribe, Reply-To); Message-ID is its own column, so
+    # that every try sends the same one.
+    headers: Mapped[str] = mapped_column(Text, default="{}")
+    message_id: Mapped[str] = mapped_column(String(200))
+    # The comment it is about (none for a confirmation): a reply is announced once.
+    comment_id: Mapped[int | None]
+    # A keyed hash of the address of the client whose request caused it (confirmations
+    # are limited per client).
+    client_key: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Given up (marked failed) when a try fails after this.
+    expires_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_kind_client", "kind", "client_key", "created_at"),
+        Index("ix_outbox_comment", "comment_id", "kind"),
+    )
+
+
+class UsedKey(db.Model):
+    """A single-use key that was used: the hash of a link from an email (approve, mark as
+    spam), or the time window of a digest already written (two senders write it once)."""
+
+    __tablename__ = "used_key"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -63,6 +63,31 @@ DEFAULTS = {
     "PAGE_CACHE_BYTES": 16 * 1024 * 1024,
     # Articles kept in each worker's memory between views (checked against the database).
     "ARTICLE_SNAPSHOTS": 256,
+    # Email, with Flask-Mailman's setting names. "console" prints each message in the
+    # terminal; set "smtp" and the MAIL_SERVER settings to deliver them.
+    "MAIL_BACKEND": "console",
+    "MAIL_SERVER": "localhost",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_TIMEOUT": 30,
+    # The From address (default: the site's name at no-reply@ the site's host).
+    "MAIL_DEFAULT_SENDER": "",
+    # Who is told of held comments (and gets readers' answers to notifications); empty: no one.
+    "OWNER_EMAIL": "",
+    # Who sends the outbox: "thread" (a thread in each web process) or "worker" (only
+    # `flask send-mail --forever`, run as its own service).
+    "MAIL_SENDER": "thread",
+    # How often a sender looks for due messages and digests when nothing woke it.
+    "MAIL_POLL_SECONDS": 5,
+    # At most one email per follower of an article in this many minutes.
+    "MAIL_DIGEST_MINUTES": 60,
+    # Held comments reach OWNER_EMAIL one per email (0), or in digests every N minutes.
+    "MAIL_OWNER_DIGEST_MINUTES": 0,
+    # Confirmation messages caused by one client address in an hour.
+    "MAIL_CONFIRMATIONS_PER_HOUR": 5,
 }
 
 # Settings that change what a page looks like; a change to any of them changes every ETag.

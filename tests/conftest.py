@@ -1,11 +1,18 @@
 """Fixtures: a fresh database per test, CSRF on, and clients with and without htmx."""
 
+import os
+
 import flask_migrate
 import pytest
 from support import database_uri, make_article
 
 from blog import create_app
 from blog.extensions import db
+
+# Every app a test makes keeps its mail in the outbox (no sender thread, no real server),
+# unless the test itself says otherwise (tests/test_mail.py).
+os.environ.setdefault("FLASK_MAIL_SENDER", "worker")
+os.environ.setdefault("FLASK_MAIL_BACKEND", "locmem")
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from blog.extensions import db
 
 FIRST_RELEASE_SQL = Path(__file__).parent / "fixtures" / "schema_17b639f.sqlite.sql"
 TABLES = ["article", "comment", "throttle", "word_rule", "admin_user"]
-HEAD = "0004"
+HEAD = "0005"
 
 
 @pytest.fixture

@@ -6,7 +6,9 @@ from sqlalchemy.orm import joinedload
 from ..articles.revisions import record_change
 from ..comments import changes
 from ..extensions import db
+from ..mail import triggers
 from ..models import Comment, CommentStatus
+from ..speed.hot_sql import in_session
 
 ACTIONS = {"approve": CommentStatus.PUBLISHED, "spam": CommentStatus.SPAM, "delete": None}
 DONE = {"approve": "Approved.", "spam": "Marked as spam.", "delete": "Deleted."}
@@ -31,6 +33,8 @@ def apply(action: str, comment_ids: list[int]) -> list[Comment]:
         if was_published or now_published:
             record_change(comment.article_id, int(now_published) - int(was_published))
         comment.status = new_status
+        if now_published and not was_published:  # replies announced, its writer told
+            triggers.comment_published(in_session(), comment.article, comment)
     return comments
 
 

@@ -7,6 +7,7 @@ from ..comments import queries as comment_queries
 from ..comments.antispam import form_started_token
 from ..comments.forms import CommentForm
 from ..extensions import db
+from ..mail.forms import FollowForm
 from ..models import Article
 from ..speed import pages
 from ..speed.lru import LRU
@@ -75,6 +76,7 @@ def render_article(
             newest=comment_queries.newest_id(threads),
             form=comment_form,
             changeable=mine.changeable,
+            follow_form=FollowForm(formdata=None),
             **extra,
         )
 

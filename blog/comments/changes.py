@@ -10,7 +10,9 @@ from sqlalchemy.orm import aliased
 
 from ..articles.revisions import record_change
 from ..extensions import db
+from ..mail import triggers
 from ..models import Comment, CommentStatus, thread_place, utcnow
+from ..speed.hot_sql import in_session
 from . import antispam
 from .posting import DUPLICATE, FIX_FIELDS, Refused
 
@@ -32,6 +34,8 @@ def change_text(comment: Comment, text: str, *, by_owner: bool = False) -> None:
     comment.edited_at = utcnow()
     delta = int(comment.status == CommentStatus.PUBLISHED) - int(was_published)
     record_change(comment.article_id, published_delta=delta)
+    if was_published and comment.status == CommentStatus.PENDING:
+        triggers.comment_held(in_session(), comment.article, comment)
     try:
         db.session.commit()
     except IntegrityError:  # the unique index: these words, in another comment of theirs
@@ -82,7 +86,8 @@ def _delete_unless_answered(comment_id: int, removed_only: bool = False) -> bool
 def owner_reply(parent: Comment, text: str, name: str) -> Comment:
     """The owner's answer to `parent`, published, approving `parent` if it was held (the
     caller commits)."""
-    if parent.status == CommentStatus.PENDING:
+    approved = parent.status == CommentStatus.PENDING
+    if approved:
         parent.status = CommentStatus.PUBLISHED
         record_change(parent.article_id, published_delta=1)
     answer = Comment(
@@ -99,4 +104,9 @@ def owner_reply(parent: Comment, text: str, name: str) -> Comment:
     answer.set_body(text)
     db.session.add(answer)
     record_change(parent.article_id, published_delta=1)
+    db.session.flush()  # the answer's id, for the mail about it
+    link = in_session()
+    if approved:
+        triggers.comment_published(link, parent.article, parent)
+    triggers.comment_published(link, parent.article, answer, approved=False)
     return answer

@@ -5,7 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, StringField, SubmitField, TextAreaField, URLField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    URLField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..web.text import clean_line, clean_text, has_letter_or_digit, has_visible_text
@@ -90,6 +98,8 @@ class CommentForm(FlaskForm):
         render_kw={"autocomplete": "url", "maxlength": 200},
     )
     body = comment_text_field()
+    # Replies to this comment by email, once the address is confirmed (see mail/).
+    notify = BooleanField("Email me when someone replies")
     # When the form was shown, signed (see antispam.time_trap_message).
     started = HiddenField()
     # "Preview" instead of "Post Comment": shows the comment, stores nothing.

@@ -8,6 +8,7 @@ from sqlalchemy import Integer, bindparam, insert, select
 
 from ..articles.revisions import record_change
 from ..extensions import db
+from ..mail import triggers
 from ..models import (
     Article,
     Comment,
@@ -107,6 +108,10 @@ def store(
             count = article.comment_count
             if comment.status == CommentStatus.PUBLISHED:
                 count, _ = record_change(article.id, published_delta=1, link=link)
+            # its mail, stored with it (see mail/outbox.py)
+            triggers.comment_stored(
+                link, article, comment, bool(form.notify.data), ip_hash, comment.status
+            )
     except hot_sql.integrity_error(db.engine):
         if parent is not None and _EXISTS.first(link, comment_id=parent.id) is None:
             raise Refused(422, PARENT_GONE) from None  # deleted while this was on its way

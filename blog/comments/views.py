@@ -36,6 +36,11 @@ NOT_ANSWERABLE = (
     "That comment can no longer be answered: it is held for moderation, removed, or not"
     " on this article. Your words are kept below, to post as a new comment."
 )
+# The same words whether or not the address is confirmed already: no one learns that.
+MAIL_ASKED = (
+    " We will email you when someone replies, once your address is confirmed: unless it"
+    " already is, look for our message (in the spam folder too)."
+)
 NO_SUCH_COMMENT = "That comment is not available. It may have been removed."
 THANKS = {
     CommentStatus.PUBLISHED: "Thank you, your comment has been posted.",
@@ -233,7 +238,7 @@ def receive(slug: str, parent_id: int | None):
             raise
         errors.log_outage(error)
         return kept_for_later(article, form, slug, parent)
-    return answer_created(article, comment, comment_count, parent)
+    return answer_created(article, comment, comment_count, parent, bool(form.notify.data))
 
 
 def as_new_comment(reply_form: CommentForm) -> CommentForm:
@@ -278,6 +283,7 @@ def answer_created(
     comment: NewComment,
     comment_count: int,
     parent: Comment | None,
+    asked_mail: bool = False,
 ):
     if comment.status == CommentStatus.SPAM:
         return refuse_quietly(article, parent)
@@ -299,7 +305,7 @@ def answer_created(
                 ),
                 comment_count=comment_count,
                 form_html=None if parent else fresh_form(article),
-                status_message=THANKS[comment.status],
+                status_message=THANKS[comment.status] + (MAIL_ASKED if asked_mail else ""),
             )
         )
     else:

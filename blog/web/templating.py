@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 
 from . import dates
 from .cookies import dismissed
@@ -34,6 +34,8 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def reader_state() -> dict:
+        if not has_request_context():  # an email, rendered by a sender
+            return {}
         return {"show_cookie_notice": not dismissed(request.cookies)}
 
 

@@ -1,0 +1,117 @@
+"""Delivering the outbox: a background thread in each web process (MAIL_SENDER "thread"),
+or `flask send-mail --forever` as a service of its own ("worker"). Any number of either may
+run at once: each message is claimed before it is sent (see outbox.py).
+"""
+
+import logging
+import os
+import signal
+import threading
+from datetime import timedelta
+
+from flask import Flask, current_app, g, has_request_context
+from sqlalchemy import delete
+
+from ..extensions import db
+from ..models import Subscriber, utcnow
+from . import digests, outbox
+
+log = logging.getLogger(__name__)
+
+# Unconfirmed addresses are forgotten this long after their confirmation was sent.
+FORGET_UNCONFIRMED = timedelta(days=8)
+
+
+def run_once(now=None) -> dict[str, int]:
+    """One round: write due digests, send due messages, forget stale requests."""
+    now = now or utcnow()
+    written = digests.write_due(now)
+    counts = outbox.deliver_due(now)
+    _forget_unconfirmed(now)
+    return {"digests": written, **counts}
+
+
+def _forget_unconfirmed(now) -> None:
+    """Addresses never confirmed: gone with their inert subscriptions after the link
+    expired (and the one-a-day limit with them)."""
+    db.session.execute(
+        delete(Subscriber).where(
+            Subscriber.confirmed_at.is_(None),
+            Subscriber.confirmation_sent_at < now - FORGET_UNCONFIRMED,
+        )
+    )
+    db.session.commit()
+
+
+class Loop:
+    """Rounds until stopped, every MAIL_POLL_SECONDS or sooner when nudged."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.wanted = threading.Event()
+        self.stopped = threading.Event()
+
+    def nudge(self) -> None:
+        self.wanted.set()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.wanted.set()
+
+    def run(self) -> None:
+        pause = self.app.config["MAIL_POLL_SECONDS"]
+        while not self.stopped.is_set():
+            self.wanted.clear()
+            with self.app.app_context():
+                try:
+                    run_once()
+                except Exception:  # a database outage, a bug: log, and try again later
+                    log.exception("sending mail failed; trying again in %s s", pause)
+                    db.session.rollback()
+                finally:
+                    db.session.remove()
+            self.wanted.wait(pause)
+
+
+def start_thread(app: Flask) -> None:
+    """Start this process's sender thread, once per process (gunicorn forks workers after
+    the app was made, and threads do not survive a fork)."""
+    running = app.extensions.get("mail_sender")
+    if running is not None and running[0] == os.getpid():
+        return
+    loop = Loop(app)
+    threading.Thread(target=loop.run, name="mail-sender", daemon=True).start()
+    app.extensions["mail_sender"] = (os.getpid(), loop)
+
+
+def nudge_after_request() -> None:
+    """Mail was queued in this request: wake the sender once the request's work committed."""
+    if has_request_context():
+        g.mail_queued = True
+
+
+def register(app: Flask) -> None:
+    if app.config["MAIL_SENDER"] != "thread":
+        return
+
+    @app.before_request
+    def sender_running() -> None:
+        start_thread(app)
+
+    @app.teardown_request
+    def wake_sender(_error=None) -> None:
+        if g.pop("mail_queued", False):
+            running = current_app.extensions.get("mail_sender")
+            if running is not None:
+                running[1].nudge()
+
+
+def stop_on_signals(loop: Loop) -> None:
+    """SIGTERM (systemd stopping the service) and Ctrl+C end the loop after its round, so
+    no message is left half-claimed."""
+
+    def stop(_signum, _frame):
+        loop.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)

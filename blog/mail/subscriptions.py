@@ -1,0 +1,169 @@
+"""Who gets mail: addresses that asked (double opt-in), and what they asked for.
+
+A subscription is stored at once, inert until its address is confirmed; the first request
+from an unconfirmed address sends a confirmation message, at most one per address a day
+and MAIL_CONFIRMATIONS_PER_HOUR per client, so the forms cannot mail-bomb anyone. What a
+reader is told afterwards never depends on whether the address was already confirmed (no
+one learns that about someone else's address).
+"""
+
+from contextlib import closing
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import DateTime, Integer, String, bindparam, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..models import (
+    Article,
+    Comment,
+    OutboxMessage,
+    Subscriber,
+    Subscription,
+    SubscriptionKind,
+    email_key,
+    utcnow,
+)
+from ..speed.hot_sql import Link, Prepared
+from . import compose, outbox
+
+CONFIRMATION_EVERY = timedelta(hours=24)
+CLIENT_WINDOW = timedelta(hours=1)
+
+_INSERTS: dict[str, Prepared] = {}
+
+
+def _insert_ignoring_repeats(table, dialect: str, **values) -> Prepared:
+    """INSERT ... ON CONFLICT DO NOTHING: two requests at once for one address or one
+    subscription store it once, and neither fails."""
+    key = f"{table.name}:{dialect}"
+    if key not in _INSERTS:
+        insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
+        _INSERTS[key] = Prepared(insert(table).values(values).on_conflict_do_nothing())
+    return _INSERTS[key]
+
+
+_SUBSCRIBER = Prepared(
+    select(Subscriber.id, Subscriber.confirmed_at).where(
+        Subscriber.email == bindparam("email", type_=String())
+    )
+)
+_CLAIM_CONFIRMATION = Prepared(
+    update(Subscriber)
+    .where(
+        Subscriber.id == bindparam("subscriber_id", type_=Integer()),
+        Subscriber.confirmed_at.is_(None),
+        (Subscriber.confirmation_sent_at.is_(None))
+        | (Subscriber.confirmation_sent_at <= bindparam("cutoff", type_=DateTime())),
+    )
+    .values(confirmation_sent_at=bindparam("now", type_=DateTime()))
+)
+_CONFIRMATIONS_FROM = Prepared(
+    select(func.count()).where(
+        OutboxMessage.kind == "confirm",
+        OutboxMessage.client_key == bindparam("client_key", type_=String()),
+        OutboxMessage.created_at > bindparam("since", type_=DateTime()),
+    )
+)
+
+
+def subscriber_for(link: Link, email: str, now: datetime) -> tuple[int, bool]:
+    """The subscriber row of `email` (made if new), and whether it is confirmed."""
+    email = email_key(email)
+    row = _SUBSCRIBER.first(link, email=email)
+    if row is None:
+        _insert_ignoring_repeats(
+            Subscriber.__table__,
+            link.dialect.name,
+            email=bindparam("email", type_=String()),
+            created_at=bindparam("now", type_=DateTime()),
+        ).execute(link, email=email, now=now).close()
+        row = _SUBSCRIBER.first(link, email=email)
+    return row[0], row[1] is not None
+
+
+def ask(
+    link: Link,
+    email: str,
+    article: Article,
+    client_key: str,
+    comment_id: int | None = None,
+    now: datetime | None = None,
+) -> None:
+    """`email` asks for replies to comment `comment_id`, or (without it) for every new
+    comment on `article`. In the caller's transaction."""
+    now = now or utcnow()
+    subscriber_id, confirmed = subscriber_for(link, email, now)
+    kind = SubscriptionKind.REPLIES if comment_id else SubscriptionKind.ARTICLE
+    _insert_ignoring_repeats(
+        Subscription.__table__,
+        link.dialect.name,
+        subscriber_id=bindparam("subscriber_id", type_=Integer()),
+        kind=bindparam("kind", type_=String()),
+        comment_id=bindparam("comment_id", type_=Integer()),
+        article_id=bindparam("article_id", type_=Integer()),
+        created_at=bindparam("now", type_=DateTime()),
+    ).execute(
+        link,
+        subscriber_id=subscriber_id,
+        kind=kind,
+        comment_id=comment_id,
+        article_id=None if comment_id else article.id,
+        now=now,
+    ).close()
+    if confirmed:
+        return
+    per_hour = current_app.config["MAIL_CONFIRMATIONS_PER_HOUR"]
+    (sent,) = _CONFIRMATIONS_FROM.first(link, client_key=client_key, since=now - CLIENT_WINDOW)
+    if sent >= per_hour:
+        return
+    # One statement decides, so two requests at once send one confirmation between them.
+    with closing(
+        _CLAIM_CONFIRMATION.execute(
+            link, subscriber_id=subscriber_id, cutoff=now - CONFIRMATION_EVERY, now=now
+        )
+    ) as claimed:
+        if claimed.rowcount != 1:
+            return
+    message = compose.confirmation(email_key(email), subscriber_id, article, follows=not comment_id)
+    message.client_key = client_key
+    outbox.queue(link, message, now)
+
+
+def confirm(session, subscriber_id: int, email: str) -> Subscriber | None:
+    """Mark the address confirmed, if the link still names a stored one (caller commits)."""
+    subscriber = session.get(Subscriber, subscriber_id)
+    if subscriber is None or subscriber.email != email:
+        return None
+    if subscriber.confirmed_at is None:
+        subscriber.confirmed_at = utcnow()
+    return subscriber
+
+
+def stop(session, subscription: Subscription) -> int:
+    """Stop one subscription: for replies, every reply subscription of that address in the
+    same thread. Returns how many stopped (caller commits)."""
+    if subscription.kind != SubscriptionKind.REPLIES or subscription.comment_id is None:
+        session.delete(subscription)
+        return 1
+    comment = session.get(Comment, subscription.comment_id)
+    top = comment.root_id or comment.id
+    in_thread = select(Comment.id).where((Comment.id == top) | (Comment.root_id == top))
+    return session.execute(
+        delete(Subscription).where(
+            Subscription.subscriber_id == subscription.subscriber_id,
+            Subscription.kind == SubscriptionKind.REPLIES,
+            Subscription.comment_id.in_(in_thread),
+        )
+    ).rowcount
+
+
+def stop_all(session, subscriber: Subscriber) -> int:
+    """Delete every subscription of the address and its confirmation: nothing more is sent
+    to it until it opts in again. Returns how many stopped (caller commits)."""
+    stopped = session.execute(
+        delete(Subscription).where(Subscription.subscriber_id == subscriber.id)
+    ).rowcount
+    subscriber.confirmed_at = None
+    return stopped

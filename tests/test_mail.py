@@ -1,0 +1,568 @@
+"""Email, against a real SMTP server (aiosmtpd on loopback): double opt-in, reply
+notifications, article digests, "your comment is published", the owner's held-comment
+mail with links that moderate, one-click unsubscribe, and an outbox that loses nothing."""
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+import time_machine
+from mailbox_server import Mailbox
+from sqlalchemy import func, select
+from support import ARTICLE, add_comments, comment_data, form_tokens, make_article
+from test_conversations import reply_data, signed_in_owner
+
+from blog.extensions import db, mail
+from blog.mail import sender
+from blog.models import (
+    Comment,
+    CommentStatus,
+    OutboxMessage,
+    Subscriber,
+    Subscription,
+    utcnow,
+)
+
+POST = ARTICLE + "/comments"
+OWNER = "owner@example.com"
+LINK = re.compile(r"http://localhost(/mail/[a-z]+/[A-Za-z0-9._-]+)")
+
+
+@pytest.fixture(scope="session")
+def smtp():
+    server = Mailbox()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailbox(app, smtp):
+    """The app sends to the test SMTP server; the owner is told of held comments."""
+    smtp.received.clear()
+    smtp.refuse = False
+    app.config.update(smtp.settings(), OWNER_EMAIL=OWNER)
+    mail.init_app(app)
+    yield smtp
+    if not smtp.running:
+        smtp.start()
+
+
+@pytest.fixture
+def discussion(app):
+    """Three published comments (ids 1-3) on the article."""
+    with app.app_context():
+        add_comments(make_article(), 3)
+
+
+def deliver(app, now=None) -> dict:
+    with app.app_context():
+        return sender.run_once(now)
+
+
+def outbox(app, **filters) -> list[OutboxMessage]:
+    with app.app_context():
+        rows = db.session.scalars(select(OutboxMessage).filter_by(**filters))
+        return list(rows)
+
+
+def post(client, htmx=False, ip="192.0.2.1", **fields):
+    return client.post(
+        POST,
+        data=comment_data(form_tokens(client, ARTICLE), **fields),
+        headers={"HX-Request": "true"} if htmx else {},
+        environ_base={"REMOTE_ADDR": ip},
+    )
+
+
+def post_reply(client, parent_id, ip="192.0.2.2", **fields):
+    return client.post(
+        f"{POST}/{parent_id}/replies",
+        data=reply_data(client, parent_id, **fields),
+        environ_base={"REMOTE_ADDR": ip},
+    )
+
+
+def link_in(received, kind: str) -> str:
+    """The path of the first /mail/<kind>/ link in a message's text part."""
+    for path in LINK.findall(received.text):
+        if path.startswith(f"/mail/{kind}/"):
+            return path
+    raise AssertionError(f"no {kind} link in:\n{received.text}")
+
+
+def confirm(client, received) -> None:
+    path = link_in(received, "confirm")
+    page = client.get(path)
+    assert page.status_code == 200 and "Confirm your email address" in page.get_data(as_text=True)
+    done = client.post(path, data={"confirm": "1"})
+    assert done.status_code == 200 and "Your address is confirmed" in done.get_data(as_text=True)
+
+
+def subscribed_commenter(app, client, mailbox, email="ann@example.com", **fields) -> int:
+    """Ann posts with the box ticked and confirms: the id of her comment."""
+    assert post(client, name="Ann", email=email, notify="y", **fields).status_code == 303
+    deliver(app)
+    (confirmation,) = mailbox.to(email)
+    confirm(client, confirmation)
+    mailbox.received.clear()
+    return stored(app)[-1].id
+
+
+def stored(app, **filters) -> list[Comment]:
+    with app.app_context():
+        return list(db.session.scalars(select(Comment).filter_by(**filters).order_by(Comment.id)))
+
+
+# --- double opt-in ---------------------------------------------------------------------
+
+
+def test_the_box_is_there_and_unticked(client, discussion):
+    html = client.get(ARTICLE).get_data(as_text=True)
+    box = re.search(r'<input[^>]*name="comment-notify"[^>]*>', html).group(0)
+    assert 'type="checkbox"' in box and "checked" not in box
+    assert '<label for="comment-notify">Email me when someone replies</label>' in html
+
+
+def test_a_new_address_gets_one_confirmation_and_nothing_else_until_it_confirms(
+    app, client, mailbox, discussion
+):
+    post(client, name="Ann", email="Ann@Example.com", notify="y")
+    assert deliver(app)["sent"] == 1
+    (message,) = mailbox.received
+    assert message.recipients == ["ann@example.com"]
+    assert message.message["Subject"] == "Please confirm your email address | Test Notes"
+    assert message.message["From"] == "Test Notes <no-reply@localhost>"
+    assert message.message["Message-ID"].endswith("@localhost>")
+    assert message.message["Date"] and message.message["Reply-To"] == OWNER
+    assert "A Quiet Article" in message.text and "A Quiet Article" in message.html
+    assert link_in(message, "confirm") in message.html
+    ann = stored(app)[-1].id
+    # not confirmed: a reply to Ann sends nothing to her
+    post_reply(client, ann, name="Bo", email="bo@example.com", body="Hello Ann.")
+    deliver(app)
+    assert mailbox.to("ann@example.com") == [message]
+    # a scanner that fetches the link confirms nothing: only the button does
+    client.get(link_in(message, "confirm"))
+    with app.app_context():
+        assert db.session.scalar(select(Subscriber.confirmed_at)) is None
+    confirm(client, message)
+    post_reply(client, ann, name="Cy", email="cy@example.com", body="Welcome, Ann.")
+    deliver(app)
+    (notice,) = mailbox.to("ann@example.com")[1:]
+    assert "Cy replied to your comment" in notice.message["Subject"]
+
+
+def test_a_confirmed_address_stays_confirmed_for_later_comments(app, client, mailbox, discussion):
+    subscribed_commenter(app, client, mailbox)
+    post(client, name="Ann", email="ann@example.com", notify="y", body="Second thoughts.")
+    second = stored(app)[-1].id
+    post_reply(client, second, name="Bo", email="bo@example.com", body="Good point.")
+    deliver(app)
+    (notice,) = mailbox.received  # no second confirmation, and the notification
+    assert "Bo replied" in notice.message["Subject"]
+
+
+def test_without_the_box_nothing_is_asked(app, client, mailbox, discussion):
+    post(client, name="Ann", email="ann@example.com")
+    deliver(app)
+    assert mailbox.received == [] and outbox(app) == []
+
+
+def test_confirmations_are_limited_per_address_and_per_client(app, client, mailbox, discussion):
+    app.config["MAIL_CONFIRMATIONS_PER_HOUR"] = 2
+    for n in range(3):  # one address, three asks: one message a day
+        post(client, email="victim@example.com", notify="y", body=f"Words {n}.", ip="192.0.2.9")
+    assert len(outbox(app, kind="confirm")) == 1
+    for n in range(3):  # other addresses from the same client: two an hour
+        post(client, email=f"other{n}@example.com", notify="y", body="More.", ip="192.0.2.9")
+    assert len(outbox(app, kind="confirm")) == 2
+    post(client, email="fresh@example.com", notify="y", body="Elsewhere.", ip="198.51.100.7")
+    assert len(outbox(app, kind="confirm")) == 3
+    # a day later the first address may be asked again
+    with time_machine.travel(utcnow() + timedelta(hours=25), tick=False):
+        post(client, email="victim@example.com", notify="y", body="Later.", ip="203.0.113.1")
+    assert len(outbox(app, kind="confirm", recipient="victim@example.com")) == 2
+    # the comments themselves were all posted
+    assert len(stored(app)) == 3 + 8
+
+
+def test_what_the_reader_is_told_never_reveals_whether_an_address_is_confirmed(
+    app, client, mailbox, discussion, htmx_client
+):
+    subscribed_commenter(app, client, mailbox)
+    known = post(htmx_client, email="ann@example.com", notify="y", body="Again.", htmx=True)
+    unknown = post(htmx_client, email="new@example.com", notify="y", body="Hi.", htmx=True)
+    strip = lambda r: re.sub(r"\S+@example\.com", "", r.get_data(as_text=True))  # noqa: E731
+    assert "look for our message" in known.get_data(as_text=True)
+    assert re.findall(r'role="status"[^>]*>[^<]*', strip(known)) == re.findall(
+        r'role="status"[^>]*>[^<]*', strip(unknown)
+    )
+
+
+# --- reply notifications ---------------------------------------------------------------
+
+
+def test_a_published_reply_notifies_with_a_quote_a_link_and_one_click_unsubscribe(
+    app, client, mailbox, discussion
+):
+    ann = subscribed_commenter(app, client, mailbox)
+    body = "Dear Ann, <script>alert(1)</script> " + "so true " * 80
+    post_reply(client, ann, name="Bo <b>", email="bo@example.com", body=body)
+    deliver(app)
+    (notice,) = mailbox.received
+    msg = notice.message
+    assert notice.recipients == ["ann@example.com"]
+    assert msg["Subject"] == "Bo <b> replied to your comment | Test Notes"
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    header = msg["List-Unsubscribe"].strip()
+    unsubscribe = re.fullmatch(r"<http://localhost(/mail/unsubscribe/\S+)>", header)
+    assert unsubscribe.group(1) in notice.html
+    assert "&lt;script&gt;" in notice.html and "<script>" not in notice.html  # escaped
+    assert "<script>alert(1)</script>" in notice.text  # the text part shows it as typed
+    assert len(notice.text) < 1200 and "..." in notice.text  # shortened
+    assert "bo@example.com" not in notice.text + notice.html  # never another's address
+    reply_id = stored(app)[-1].id
+    reply_link = re.search(r"http://localhost(/articles/\S+/comments/\d+)", notice.text).group(1)
+    assert reply_link.endswith(f"/comments/{reply_id}")
+    landed = client.get(reply_link)
+    assert landed.status_code == 302 and f"#comment-{reply_id}" in landed.headers["Location"]
+    # one click, as a mail client does it: a POST with that body, no page, no cookies
+    clicked = app.test_client().post(unsubscribe.group(1), data={"List-Unsubscribe": "One-Click"})
+    assert clicked.status_code == 200
+    post_reply(client, ann, name="Cy", email="cy@example.com", body="Another answer.")
+    deliver(app)
+    assert mailbox.received == [notice]  # stopped at once
+
+
+def test_no_notification_for_held_or_spam_replies_until_published(app, client, mailbox, discussion):
+    ann = subscribed_commenter(app, client, mailbox)
+    app.config["COMMENT_MODERATION"] = "all"
+    post_reply(client, ann, name="Bo", email="bo@example.com", body="Held words.")
+    app.config["COMMENT_BLOCK_WORDS"] = ["casino"]
+    post_reply(client, ann, name="Cy", email="cy@example.com", body="casino bonus")
+    deliver(app)
+    assert mailbox.to("ann@example.com") == []
+    held, spam = stored(app)[-2:]
+    assert (held.status, spam.status) == (CommentStatus.PENDING, CommentStatus.SPAM)
+    owner_mail = mailbox.to(OWNER)
+    assert len(owner_mail) == 1 and "Bo" in owner_mail[0].message["Subject"]  # spam: not told
+    signed_in_owner(app, client)
+    token = re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/admin/").get_data(as_text=True)
+    ).group(1)
+    client.post(f"/admin/comments/{held.id}/approve", data={"csrf_token": token})
+    deliver(app)
+    (notice,) = mailbox.to("ann@example.com")
+    assert "Bo replied" in notice.message["Subject"]
+
+
+def test_no_notification_for_a_reply_to_oneself(app, client, mailbox, discussion):
+    ann = subscribed_commenter(app, client, mailbox)
+    post_reply(client, ann, name="Ann", email="ANN@example.com", body="And one more thing.")
+    deliver(app)
+    assert mailbox.received == []
+
+
+def test_the_owners_reply_from_the_queue_notifies(app, client, mailbox, discussion):
+    ann = subscribed_commenter(app, client, mailbox)
+    signed_in_owner(app, client)
+    page = client.get(f"/admin/comments/{ann}/reply").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    client.post(f"/admin/comments/{ann}/reply", data={"csrf_token": token, "body": "Thank you."})
+    deliver(app)
+    (notice,) = mailbox.to("ann@example.com")
+    assert "Ada Writer replied" in notice.message["Subject"] and "Thank you." in notice.text
+
+
+def test_unsubscribe_page_stops_this_thread_or_everything(app, client, mailbox, discussion):
+    ann = subscribed_commenter(app, client, mailbox)
+    post(client, name="Ann", email="ann@example.com", notify="y", body="A second thread.")
+    other = stored(app)[-1].id
+    post_reply(client, ann, name="Bo", email="bo@example.com", body="Reply one.")
+    deliver(app)
+    path = link_in(mailbox.received[0], "unsubscribe")
+    page = client.get(path)
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "Stop emails about this conversation" in page.get_data(as_text=True)
+    client.post(path, data={"these": "1"})
+    post_reply(client, ann, name="Cy", email="cy@example.com", body="Reply two.")
+    post_reply(client, other, name="Cy", email="cy@example.com", body="Reply three.")
+    deliver(app)
+    assert [r.message["Subject"][:2] for r in mailbox.to("ann@example.com")] == ["Bo", "Cy"]
+    stopped = client.post(link_in(mailbox.received[-1], "unsubscribe"), data={"everything": "1"})
+    assert "No more email will be sent to ann@example.com" in stopped.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Subscription)) == 0
+        assert db.session.scalar(select(Subscriber.confirmed_at)) is None
+    post_reply(client, other, name="Di", email="di@example.com", body="Reply four.")
+    deliver(app)
+    assert len(mailbox.to("ann@example.com")) == 2
+    # opting in again asks for confirmation again
+    post(client, name="Ann", email="ann@example.com", notify="y", body="Back again.")
+    with time_machine.travel(utcnow() + timedelta(days=1, minutes=1), tick=False):
+        post(client, name="Ann", email="ann@example.com", notify="y", body="Back once more.")
+    assert len(outbox(app, kind="confirm")) == 2
+
+
+@pytest.mark.parametrize("kind", ["confirm", "unsubscribe", "moderate"])
+def test_forged_or_edited_links_get_a_clear_page_and_change_nothing(
+    app, client, mailbox, discussion, kind
+):
+    if kind != "confirm":
+        ann = subscribed_commenter(app, client, mailbox)
+        app.config["COMMENT_MODERATION"] = "all"
+        post_reply(client, ann, name="Bo", email="bo@example.com", body="A held reply.")
+        app.config["COMMENT_MODERATION"] = "none"
+        deliver(app)
+    else:
+        post(client, name="Ann", email="ann@example.com", notify="y")
+        deliver(app)
+    source = mailbox.to(OWNER)[-1] if kind == "moderate" else mailbox.received[-1]
+    if kind == "unsubscribe":  # an approved reply's notification
+        with app.app_context():
+            from blog.admin import moderation
+
+            moderation.apply("approve", [stored(app)[-1].id])
+            db.session.commit()
+        deliver(app)
+        source = mailbox.to("ann@example.com")[-1]
+    path = link_in(source, kind)
+    before = snapshot(app)
+    token = path.rsplit("/", 1)[1]
+    edited = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    for bad in (edited, token[:20], "x" * 5000, "%00%0d%0a", "..", "é" * 10):
+        for method in ("get", "post"):
+            answer = getattr(client, method)(f"/mail/{kind}/{bad}", data={"go": "1"})
+            assert answer.status_code in (400, 404), (bad, answer.status_code)
+            if answer.status_code == 400:
+                assert "This link does not work" in answer.get_data(as_text=True)
+    # a token for one purpose does not pass for another
+    other = "confirm" if kind != "confirm" else "unsubscribe"
+    assert client.post(f"/mail/{other}/{token}", data={"go": "1"}).status_code == 400
+    assert snapshot(app) == before
+
+
+def snapshot(app):
+    with app.app_context():
+        return (
+            [(c.id, c.status) for c in db.session.scalars(select(Comment))],
+            [(s.email, s.confirmed_at) for s in db.session.scalars(select(Subscriber))],
+            db.session.scalar(select(func.count()).select_from(Subscription)),
+        )
+
+
+def test_confirmation_links_expire_after_7_days(app, client, mailbox, discussion):
+    post(client, name="Ann", email="ann@example.com", notify="y")
+    deliver(app)
+    path = link_in(mailbox.received[0], "confirm")
+    with time_machine.travel(datetime.now() + timedelta(days=7, minutes=1)):
+        expired = client.post(path, data={"confirm": "1"})
+    assert expired.status_code == 410 and "This link has expired" in expired.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Subscriber.confirmed_at)) is None
+
+
+# --- your comment is published ---------------------------------------------------------
+
+
+def test_a_held_commenter_who_asked_is_told_when_it_is_published(app, client, mailbox, discussion):
+    subscribed_commenter(app, client, mailbox)  # confirmed before
+    app.config["COMMENT_MODERATION"] = "all"
+    post(client, name="Ann", email="ann@example.com", notify="y", body="Held thoughts.")
+    post(client, name="Bo", email="bo@example.com", body="Held, did not ask.")
+    deliver(app)
+    assert mailbox.to("ann@example.com") == []
+    ann_held, bo_held = stored(app)[-2:]
+    with app.app_context():
+        from blog.admin import moderation
+
+        moderation.apply("approve", [ann_held.id, bo_held.id])
+        db.session.commit()
+    deliver(app)
+    (notice,) = mailbox.to("ann@example.com")
+    assert notice.message["Subject"] == "Your comment is published | Test Notes"
+    assert f"/comments/{ann_held.id}" in notice.text and "Held thoughts." in notice.html
+    assert mailbox.to("bo@example.com") == []
+
+
+# --- the owner -------------------------------------------------------------------------
+
+
+def test_the_owner_moderates_from_the_email_with_a_confirmation_page(
+    app, client, mailbox, discussion
+):
+    app.config["COMMENT_MODERATION"] = "all"
+    post(client, name="Eve", email="eve@example.com", body="Please approve me.")
+    deliver(app)
+    (held,) = mailbox.to(OWNER)
+    assert "Eve" in held.message["Subject"] and "Please approve me." in held.text
+    assert "eve@example.com" not in held.text + held.html
+    approve = [p for p in LINK.findall(held.text) if p.startswith("/mail/moderate/")][0]
+    scanner = app.test_client()  # no session: a link scanner, or the owner's phone
+    page = scanner.get(approve)
+    assert page.status_code == 200 and "Approve this comment?" in page.get_data(as_text=True)
+    assert stored(app)[-1].status == CommentStatus.PENDING  # opening changed nothing
+    done = scanner.post(approve, data={"go": "1"})
+    assert done.status_code == 200 and "Approved" in done.get_data(as_text=True)
+    assert stored(app)[-1].status == CommentStatus.PUBLISHED
+    again = scanner.post(approve, data={"go": "1"})
+    assert again.status_code == 410 and "already used" in again.get_data(as_text=True)
+
+
+def test_a_moderation_link_refuses_once_the_comment_changed_or_expired(
+    app, client, mailbox, discussion
+):
+    app.config["COMMENT_MODERATION"] = "all"
+    post(client, name="Eve", email="eve@example.com", body="First words.")
+    deliver(app)
+    spam_link = LINK.findall(mailbox.to(OWNER)[0].text)[1]
+    assert spam_link.startswith("/mail/moderate/")
+    with time_machine.travel(datetime.now() + timedelta(days=8)):
+        assert client.post(spam_link, data={"go": "1"}).status_code == 410
+    with app.app_context():
+        comment = db.session.get(Comment, stored(app)[-1].id)
+        comment.set_body("Different words now.")
+        db.session.commit()
+    changed = client.post(spam_link, data={"go": "1"})
+    assert changed.status_code == 410 and "changed after" in changed.get_data(as_text=True)
+    assert stored(app)[-1].status == CommentStatus.PENDING
+
+
+def test_held_comments_in_an_owner_digest_when_asked(app, client, mailbox, discussion):
+    app.config.update(COMMENT_MODERATION="all", MAIL_OWNER_DIGEST_MINUTES=30)
+    post(client, name="Eve", email="eve@example.com", body="One.")
+    post(client, name="Fay", email="fay@example.com", body="Two.", ip="192.0.2.50")
+    deliver(app)
+    deliver(app)  # a second round writes no second digest
+    (digest,) = mailbox.to(OWNER)
+    assert "2 comments await moderation" in digest.message["Subject"]
+    assert len([p for p in LINK.findall(digest.text) if "/moderate/" in p]) == 4
+
+
+# --- following an article --------------------------------------------------------------
+
+
+def test_followers_get_at_most_one_digest_per_window(app, client, mailbox, discussion, htmx_client):
+    form = client.get(ARTICLE).get_data(as_text=True)
+    assert 'action="/articles/a-quiet-article/follow"' in form
+    asked = htmx_client.post(ARTICLE + "/follow", data={"follow-email": "fan@example.com"})
+    assert asked.status_code == 200 and 'role="status"' in asked.get_data(as_text=True)
+    deliver(app)
+    confirm(client, mailbox.to("fan@example.com")[0])
+    mailbox.received.clear()
+    start = utcnow()
+    post(client, name="Gil", email="gil@example.com", body="First news.")
+    deliver(app, start)
+    (first,) = mailbox.to("fan@example.com")
+    assert "1 new comment on A Quiet Article" in first.message["Subject"]
+    assert first.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    post(client, name="Hal", email="hal@example.com", body="Second news.", ip="192.0.2.60")
+    post(client, name="Ivy", email="ivy@example.com", body="Third news.", ip="192.0.2.61")
+    deliver(app, start + timedelta(minutes=30))
+    assert len(mailbox.to("fan@example.com")) == 1  # not before the hour
+    deliver(app, start + timedelta(minutes=61))
+    second = mailbox.to("fan@example.com")[1]
+    assert "2 new comments" in second.message["Subject"]
+    assert "Second news." in second.text and "Third news." in second.text
+    assert "First news." not in second.text
+    assert "hal@example.com" not in second.text + second.html
+
+
+def test_follow_form_errors_and_limits(app, client, discussion):
+    bad = client.post(ARTICLE + "/follow", data={"follow-email": "not an address"})
+    assert bad.status_code == 422
+    html = bad.get_data(as_text=True)
+    assert "Please enter a valid email address" in html and 'aria-invalid="true"' in html
+    asking = {"follow-email": "x@example.com"}
+    assert client.post("/articles/no-such/follow", data=asking).status_code == 404
+    for _ in range(20):
+        client.post(ARTICLE + "/follow", data=asking)
+    assert client.post(ARTICLE + "/follow", data=asking).status_code == 429
+    cross = client.post(
+        ARTICLE + "/follow",
+        data={"follow-email": "y@example.com"},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+    assert cross.status_code == 403
+    with app.app_context():
+        stored_addresses = db.session.scalars(select(Subscriber.email)).all()
+    assert stored_addresses == ["x@example.com"]
+
+
+# --- the outbox ------------------------------------------------------------------------
+
+
+def test_a_post_that_fails_its_checks_sends_nothing(app, client, mailbox, discussion):
+    post(client, email="not-an-address", notify="y")
+    post(client, name="", email="ann@example.com", notify="y")
+    assert outbox(app) == [] and deliver(app)["sent"] == 0
+
+
+def test_a_rolled_back_post_leaves_no_mail(app, client, mailbox, discussion):
+    post(client, name="Ann", email="ann@example.com", notify="y", body="Said once.")
+    post(client, name="Ann", email="ann@example.com", notify="y", body="Said once.")  # duplicate
+    assert len(outbox(app)) == 1 and len(stored(app)) == 4
+
+
+def test_mail_waits_while_the_server_is_down_and_goes_once_when_it_is_back(
+    app, client, mailbox, discussion
+):
+    mailbox.stop()
+    post(client, name="Ann", email="ann@example.com", notify="y")
+    app.config["COMMENT_MODERATION"] = "all"
+    post(client, name="Eve", email="eve@example.com", body="Held.", ip="192.0.2.70")
+    now = utcnow()
+    assert deliver(app, now) == {"digests": 0, "sent": 0, "retried": 2, "failed": 0}
+    (queued, _) = outbox(app)
+    assert queued.status == "queued" and queued.next_attempt_at == now + timedelta(seconds=30)
+    assert "ConnectionRefusedError" in queued.last_error
+    assert deliver(app, now + timedelta(seconds=10))["retried"] == 0  # not due yet
+    mailbox.start()
+    assert deliver(app, now + timedelta(seconds=31))["sent"] == 2
+    assert deliver(app, now + timedelta(hours=1))["sent"] == 0
+    assert sorted(r.recipients[0] for r in mailbox.received) == ["ann@example.com", OWNER]
+
+
+def test_retries_back_off_to_an_hour_and_give_up_after_two_days(app, client, mailbox, discussion):
+    mailbox.refuse = True
+    post(client, name="Ann", email="ann@example.com", notify="y")
+    now = utcnow()
+    waits = []
+    while True:
+        (message,) = outbox(app)
+        if message.status == "failed":
+            break
+        now = max(now, message.next_attempt_at)
+        before = now
+        deliver(app, now)
+        (message,) = outbox(app)
+        if message.status == "queued":
+            waits.append(message.next_attempt_at - before)
+    assert waits[:4] == [timedelta(seconds=s) for s in (30, 60, 120, 240)]
+    assert max(waits) == timedelta(hours=1) and now - message.created_at <= timedelta(days=2)
+    assert now - message.created_at > timedelta(days=2) - timedelta(hours=1)
+    assert "554" in message.last_error and mailbox.received == []
+    # the owner retries it from the Outbox page once the server takes mail again
+    mailbox.refuse = False
+    signed_in_owner(app, client)
+    page = client.get("/admin/outbox?status=failed").get_data(as_text=True)
+    assert "ann@example.com" in page and "Please confirm your email address" in page
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    assert client.post(f"/admin/outbox/{message.id}/retry").status_code in (400, 403)
+    client.post(f"/admin/outbox/{message.id}/retry", data={"csrf_token": token})
+    deliver(app)
+    assert len(mailbox.received) == 1
+    assert "ann@example.com" in client.get("/admin/outbox?status=sent").get_data(as_text=True)
+
+
+def test_a_claimed_message_is_not_sent_by_another_sender(app, client, mailbox, discussion):
+    from blog.mail import outbox as box
+
+    post(client, name="Ann", email="ann@example.com", notify="y")
+    now = utcnow()
+    with app.app_context():
+        assert len(box.claim(now)) == 1
+        assert box.claim(now) == []  # a second sender finds it taken
+        # a sender that died holding it: after the lease another sends it
+        assert len(box.claim(now + box.LEASE + timedelta(seconds=1))) == 1
