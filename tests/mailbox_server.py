@@ -4,6 +4,7 @@
 simulate the server going down and coming back on the same port.
 """
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -39,9 +40,11 @@ class Mailbox:
         self.port = free_port()
         self.received: list[Received] = []
         self.refuse = False
+        self.delay = 0.0  # seconds each message takes to accept, like a busy server
         self._controller: Controller | None = None
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        await asyncio.sleep(self.delay)
         if self.refuse:
             return "554 Transaction failed: refused by the test"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)

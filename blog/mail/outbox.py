@@ -33,7 +33,8 @@ LONGEST_WAIT = timedelta(hours=1)
 GIVE_UP_AFTER = timedelta(days=2)
 # How long a claim lasts: longer than any one delivery can take (MAIL_TIMEOUT).
 LEASE = timedelta(minutes=5)
-BATCH = 50
+# Claimed at a time: small, so that several senders share a long queue.
+BATCH = 10
 
 
 @dataclass

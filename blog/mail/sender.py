@@ -50,6 +50,7 @@ class Loop:
         self.app = app
         self.wanted = threading.Event()
         self.stopped = threading.Event()
+        self.thread: threading.Thread | None = None  # when it runs in one
 
     def nudge(self) -> None:
         self.wanted.set()
@@ -80,7 +81,8 @@ def start_thread(app: Flask) -> None:
     if running is not None and running[0] == os.getpid():
         return
     loop = Loop(app)
-    threading.Thread(target=loop.run, name="mail-sender", daemon=True).start()
+    loop.thread = threading.Thread(target=loop.run, name="mail-sender", daemon=True)
+    loop.thread.start()
     app.extensions["mail_sender"] = (os.getpid(), loop)
 
 
