@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from journey import MIN_FILL_SECONDS, PAGE_SIZE
+from mailbox_server import Mailbox
 from werkzeug.serving import make_server
 
 from bench.chromium import CHROMIUM, CHROMIUM_ARGS
@@ -46,7 +47,16 @@ def server():
 
 
 @pytest.fixture(scope="session")
-def live_app(server, tmp_path_factory):
+def smtp_server():
+    """A real SMTP server the live app sends to (journeys read what it received)."""
+    mailbox = Mailbox()
+    mailbox.start()
+    yield mailbox
+    mailbox.stop()
+
+
+@pytest.fixture(scope="session")
+def live_app(server, tmp_path_factory, smtp_server):
     folder = tmp_path_factory.mktemp("live")
     app = create_app(
         {
@@ -61,6 +71,10 @@ def live_app(server, tmp_path_factory):
             "COMMENT_MIN_FILL_SECONDS": MIN_FILL_SECONDS,
             "COMMENT_FLOOD_SECONDS": 1,
             "COMMENT_MODERATION": "none",
+            # Journeys deliver the outbox when they choose (mail.sender.run_once).
+            **smtp_server.settings(),
+            "MAIL_SENDER": "worker",
+            "OWNER_EMAIL": "owner@example.com",
         }
     )
     server.app = app  # the request handler reads it for every request
