@@ -202,10 +202,13 @@ class Subscriber(db.Model):
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)  # lower-cased
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # see mail/addresses.py
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]
     confirmation_sent_at: Mapped[datetime | None]
+
+    # An id is never handed out again: an old unsubscribe link names a subscriber by id.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
 
 class SubscriptionKind(enum.StrEnum):
@@ -229,6 +232,7 @@ class Subscription(db.Model):
         Index("ux_subscription_comment", "comment_id", "subscriber_id", unique=True),
         Index("ux_subscription_article", "article_id", "subscriber_id", unique=True),
         Index("ix_subscription_subscriber", "subscriber_id"),
+        {"sqlite_autoincrement": True},
     )
 
 
@@ -242,6 +246,9 @@ class DigestItem(db.Model):
     comment_id: Mapped[int] = mapped_column(
         ForeignKey("comment.id", ondelete="CASCADE"), primary_key=True
     )
+    # Set when a digest listed it; kept, so that a comment approved again after an edit
+    # is not listed twice.
+    sent_at: Mapped[datetime | None]
 
 
 class OutboxStatus(enum.StrEnum):
@@ -249,6 +256,8 @@ class OutboxStatus(enum.StrEnum):
     SENDING = "sending"  # claimed by one sender until `claimed_until`
     SENT = "sent"
     FAILED = "failed"
+    # Not sent, as no longer wanted: its subscription stopped, or its comment unpublished.
+    DROPPED = "dropped"
 
 
 class OutboxMessage(db.Model):
@@ -269,6 +278,8 @@ class OutboxMessage(db.Model):
     message_id: Mapped[str] = mapped_column(String(200))
     # The comment it is about (none for a confirmation): a reply is announced once.
     comment_id: Mapped[int | None]
+    # The subscription it serves: if that is stopped before it goes, it does not go.
+    subscription_id: Mapped[int | None]
     # A keyed hash of the address of the client whose request caused it (confirmations
     # are limited per client).
     client_key: Mapped[str | None] = mapped_column(String(64))

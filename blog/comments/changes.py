@@ -34,7 +34,7 @@ def change_text(comment: Comment, text: str, *, by_owner: bool = False) -> None:
     comment.edited_at = utcnow()
     delta = int(comment.status == CommentStatus.PUBLISHED) - int(was_published)
     record_change(comment.article_id, published_delta=delta)
-    if was_published and comment.status == CommentStatus.PENDING:
+    if comment.status == CommentStatus.PENDING and not by_owner:  # new words to moderate
         triggers.comment_held(in_session(), comment.article, comment)
     try:
         db.session.commit()

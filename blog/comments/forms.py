@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from ..mail.addresses import NOT_MAILABLE, mailable
 from ..web.text import clean_line, clean_text, has_letter_or_digit, has_visible_text
 from .antispam import FORM_MAX_AGE, form_age, form_started_token
 
@@ -104,6 +105,10 @@ class CommentForm(FlaskForm):
     started = HiddenField()
     # "Preview" instead of "Post Comment": shows the comment, stores nothing.
     preview = SubmitField("Preview")
+
+    def validate_notify(self, field) -> None:
+        if field.data and not self.email.errors and mailable(self.email.data) is None:
+            raise ValidationError(NOT_MAILABLE)
 
     def stamp(self, article_id: int) -> CommentForm:
         """Give the form a fresh start time unless it carries a valid, recent one."""

@@ -109,9 +109,7 @@ def store(
             if comment.status == CommentStatus.PUBLISHED:
                 count, _ = record_change(article.id, published_delta=1, link=link)
             # its mail, stored with it (see mail/outbox.py)
-            triggers.comment_stored(
-                link, article, comment, bool(form.notify.data), ip_hash, comment.status
-            )
+            triggers.comment_stored(link, article, comment, bool(form.notify.data), comment.status)
     except hot_sql.integrity_error(db.engine):
         if parent is not None and _EXISTS.first(link, comment_id=parent.id) is None:
             raise Refused(422, PARENT_GONE) from None  # deleted while this was on its way

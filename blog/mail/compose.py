@@ -27,7 +27,8 @@ def _message(kind: str, recipient: str, subject: str, template: str, **context) 
     return Message(
         kind=kind,
         recipient=recipient,
-        subject=f"{subject} | {current_app.config['SITE_NAME']}",
+        # names and titles may be long; a subject stays readable (and fits its column)
+        subject=f"{cut_at_word(subject, 200)} | {cut_at_word(current_app.config['SITE_NAME'], 80)}",
         text=render_template(f"email/{template}.txt", **context),
         html=render_template(f"email/{template}.html", **context),
         headers=headers,
@@ -42,13 +43,26 @@ def comment_url(article: Article, comment) -> str:
     return absolute_url("comments.permalink", slug=article.slug, comment_id=comment.id)
 
 
-def unsubscribe_url(subscriber_id: int, subscription_id: int | None) -> str:
-    token = links.make(links.UNSUBSCRIBE, {"s": subscriber_id, "u": subscription_id})
+def unsubscribe_url(email: str, subscriber_id: int, subscription_id: int) -> str:
+    """A link that stops one subscription, or everything to `email`: it names the address
+    too, so it can never reach anyone else's mail."""
+    token = links.make(links.UNSUBSCRIBE, {"s": subscriber_id, "u": subscription_id, "e": email})
     return absolute_url("mail.unsubscribe", token=token)
 
 
-def confirmation(email: str, subscriber_id: int, article: Article, follows: bool) -> Message:
-    token = links.make(links.CONFIRM, {"s": subscriber_id, "e": email, "a": article.id})
+def _for_subscription(message: Message, subscription_id: int, comment_id=None) -> Message:
+    message.subscription_id, message.comment_id = subscription_id, comment_id
+    return message
+
+
+def confirmation(
+    email: str, subscriber_id: int, article: Article, follows: bool, sent_at
+) -> Message:
+    """The link names when it was sent: only the latest one sent to an address works."""
+    token = links.make(
+        links.CONFIRM,
+        {"s": subscriber_id, "e": email, "a": article.id, "t": sent_at.isoformat()},
+    )
     return _message(
         "confirm",
         email,
@@ -63,7 +77,7 @@ def confirmation(email: str, subscriber_id: int, article: Article, follows: bool
 def reply_notice(
     email: str, subscriber_id: int, subscription_id: int, article: Article, reply
 ) -> Message:
-    return _message(
+    message = _message(
         "reply",
         email,
         f"{reply.author_name} replied to your comment",
@@ -72,14 +86,15 @@ def reply_notice(
         reply=reply,
         excerpt=quote(reply),
         reply_url=comment_url(article, reply),
-        unsubscribe_url=unsubscribe_url(subscriber_id, subscription_id),
+        unsubscribe_url=unsubscribe_url(email, subscriber_id, subscription_id),
     )
+    return _for_subscription(message, subscription_id, reply.id)
 
 
 def published_notice(
     email: str, subscriber_id: int, subscription_id: int, article: Article, comment
 ) -> Message:
-    return _message(
+    message = _message(
         "published",
         email,
         "Your comment is published",
@@ -88,15 +103,16 @@ def published_notice(
         comment=comment,
         excerpt=quote(comment),
         comment_url=comment_url(article, comment),
-        unsubscribe_url=unsubscribe_url(subscriber_id, subscription_id),
+        unsubscribe_url=unsubscribe_url(email, subscriber_id, subscription_id),
     )
+    return _for_subscription(message, subscription_id, comment.id)
 
 
 def digest(
     email: str, subscriber_id: int, subscription_id: int, article: Article, comments: list
 ) -> Message:
     count = len(comments)
-    return _message(
+    message = _message(
         "digest",
         email,
         f"{count} new comment{'s' if count != 1 else ''} on {article.title}",
@@ -104,8 +120,9 @@ def digest(
         article=article,
         items=[(c, quote(c), comment_url(article, c)) for c in comments],
         article_url=absolute_url("articles.show", slug=article.slug, _anchor="comments"),
-        unsubscribe_url=unsubscribe_url(subscriber_id, subscription_id),
+        unsubscribe_url=unsubscribe_url(email, subscriber_id, subscription_id),
     )
+    return _for_subscription(message, subscription_id)
 
 
 def moderation_links(comment: Comment) -> dict[str, str]:
@@ -144,7 +161,7 @@ def held_digest(owner: str, held: list[tuple[Article, Comment]]) -> Message:
     return _message(
         "held",
         owner,
-        f"{count} comment{'s' if count != 1 else ''} await moderation",
+        f"{count} comments await moderation" if count != 1 else "1 comment awaits moderation",
         "held",
         items=[(a, c, quote(c), moderation_links(c)) for a, c in held],
         queue_url=absolute_url("admin.queue"),

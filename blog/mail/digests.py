@@ -2,7 +2,8 @@
 listing the comments published since the last one; with MAIL_OWNER_DIGEST_MINUTES the
 owner gets held comments the same way.
 
-The comments wait as digest items, written when each was published. A sender writes a
+The comments wait as digest items, written when each was published (and kept once sent,
+so that none is listed twice). A sender writes a
 digest after claiming its subscription with a compare-and-set on `last_digest_at`, in the
 transaction that also takes the items and queues the message, so two senders write it once.
 """
@@ -10,7 +11,7 @@ transaction that also takes the items and queues the message, so two senders wri
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select, true, update
+from sqlalchemy import func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -41,10 +42,9 @@ def write_due(now: datetime | None = None) -> int:
 def _follower_digests(now: datetime) -> int:
     cutoff = now - timedelta(minutes=current_app.config["MAIL_DIGEST_MINUTES"])
     ready = or_(Subscription.last_digest_at.is_(None), Subscription.last_digest_at <= cutoff)
+    waiting = select(DigestItem.subscription_id).where(DigestItem.sent_at.is_(None))
     due = db.session.scalars(
-        select(Subscription.id)
-        .where(ready, Subscription.id.in_(select(DigestItem.subscription_id)))
-        .order_by(Subscription.id)
+        select(Subscription.id).where(ready, Subscription.id.in_(waiting)).order_by(Subscription.id)
     ).all()
     written = 0
     for subscription_id in due:
@@ -63,15 +63,24 @@ def _follower_digests(now: datetime) -> int:
 
 def _write_digest(subscription_id: int, now: datetime) -> int:
     subscription = db.session.get(Subscription, subscription_id)
-    items = select(DigestItem.comment_id).where(DigestItem.subscription_id == subscription_id)
+    waiting = db.session.scalars(
+        select(DigestItem.comment_id).where(
+            DigestItem.subscription_id == subscription_id, DigestItem.sent_at.is_(None)
+        )
+    ).all()
     comments = list(
         db.session.scalars(
             select(Comment)
-            .where(Comment.id.in_(items), Comment.status == CommentStatus.PUBLISHED)
+            .where(Comment.id.in_(waiting), Comment.status == CommentStatus.PUBLISHED)
             .order_by(Comment.created_at, Comment.id)
         )
     )
-    db.session.execute(delete(DigestItem).where(DigestItem.subscription_id == subscription_id))
+    # exactly those read: one published meanwhile waits for the next digest
+    db.session.execute(
+        update(DigestItem)
+        .where(DigestItem.subscription_id == subscription_id, DigestItem.comment_id.in_(waiting))
+        .values(sent_at=now)
+    )
     if not comments:  # all taken back since: nothing to say, and no wait before the next
         subscription.last_digest_at = None
         return 0
@@ -100,7 +109,8 @@ def _owner_digest(now: datetime) -> int:
             select(Comment)
             .options(joinedload(Comment.article))
             .where(Comment.status == CommentStatus.PENDING)
-            .where(Comment.created_at > last if last else true())
+            # held since the last digest: posted, or sent back by an edit
+            .where(func.coalesce(Comment.edited_at, Comment.created_at) > last if last else true())
             .order_by(Comment.created_at, Comment.id)
         )
     )

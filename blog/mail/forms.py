@@ -3,9 +3,15 @@ signed links open. Public pages carry no token: the origin check protects them."
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SubmitField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from ..web.text import clean_line
+from .addresses import NOT_MAILABLE, mailable
+
+
+def mailable_address(_form, field) -> None:
+    if field.data and mailable(field.data) is None:
+        raise ValidationError(NOT_MAILABLE)
 
 
 class FollowForm(FlaskForm):
@@ -23,6 +29,7 @@ class FollowForm(FlaskForm):
             DataRequired("Please enter your email address."),
             Length(max=254, message="Your email address can be at most 254 characters."),
             Email("Please enter a valid email address, like name@example.com."),
+            mailable_address,
         ],
         render_kw={"autocomplete": "email", "maxlength": 254},
     )

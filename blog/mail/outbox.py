@@ -21,7 +21,14 @@ from flask_mailman import EmailMultiAlternatives
 from sqlalchemy import Integer, String, and_, bindparam, insert, or_, select, update
 
 from ..extensions import db, mail
-from ..models import OutboxMessage, OutboxStatus, utcnow
+from ..models import (
+    Comment,
+    CommentStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Subscription,
+    utcnow,
+)
 from ..speed.hot_sql import Link, Prepared
 
 log = logging.getLogger(__name__)
@@ -31,10 +38,11 @@ log = logging.getLogger(__name__)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=1)
 GIVE_UP_AFTER = timedelta(days=2)
-# How long a claim lasts: longer than any one delivery can take (MAIL_TIMEOUT).
+# How long a claim lasts: longer than one delivery can take (a few MAIL_TIMEOUTs). Each
+# message is claimed just before it is sent, so the lease covers that one message.
 LEASE = timedelta(minutes=5)
-# Claimed at a time: small, so that several senders share a long queue.
-BATCH = 10
+# Messages one round sends at most, before it looks at digests again.
+BATCH = 100
 
 
 @dataclass
@@ -48,6 +56,7 @@ class Message:
     html: str
     headers: dict = field(default_factory=dict)
     comment_id: int | None = None
+    subscription_id: int | None = None
     client_key: str | None = None
 
 
@@ -78,6 +87,7 @@ _INSERT = Prepared(
                 "headers",
                 "message_id",
                 "comment_id",
+                "subscription_id",
                 "client_key",
                 "status",
                 "attempts",
@@ -103,6 +113,7 @@ def queue(link: Link, message: Message, now: datetime | None = None) -> None:
         headers=json.dumps(message.headers),
         message_id=new_message_id(),
         comment_id=message.comment_id,
+        subscription_id=message.subscription_id,
         client_key=message.client_key,
         status=OutboxStatus.QUEUED,
         attempts=0,
@@ -138,13 +149,20 @@ def _due(now: datetime):
     )
 
 
-def claim(now: datetime, limit: int = BATCH) -> list[OutboxMessage]:
-    """Claim due messages for this sender; those another sender claimed first are skipped."""
-    candidates = db.session.scalars(
-        select(OutboxMessage.id).where(_due(now)).order_by(OutboxMessage.id).limit(limit)
-    ).all()
-    claimed = []
-    for message_id in candidates:
+def claim_next(now: datetime, after: int = 0) -> OutboxMessage | None:
+    """Claim the next due message (id above `after`) for this sender, just before sending
+    it, so that a claim never waits behind other messages to be sent; one that another
+    sender claimed first is skipped."""
+    while True:
+        message_id = db.session.scalar(
+            select(OutboxMessage.id)
+            .where(_due(now), OutboxMessage.id > after)
+            .order_by(OutboxMessage.id)
+            .limit(1)
+        )
+        if message_id is None:
+            db.session.rollback()
+            return None
         changed = db.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, _due(now))
@@ -154,16 +172,10 @@ def claim(now: datetime, limit: int = BATCH) -> list[OutboxMessage]:
                 attempts=OutboxMessage.attempts + 1,
             )
         ).rowcount
+        db.session.commit()
         if changed:
-            claimed.append(message_id)
-    db.session.commit()
-    if not claimed:
-        return []
-    return list(
-        db.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
-        )
-    )
+            return db.session.get(OutboxMessage, message_id)
+        after = message_id
 
 
 def as_email(message: OutboxMessage) -> EmailMultiAlternatives:
@@ -182,26 +194,58 @@ def as_email(message: OutboxMessage) -> EmailMultiAlternatives:
     return email
 
 
-def deliver_due(now: datetime | None = None) -> dict[str, int]:
-    """Send every due message once; returns how many were sent, retried and failed."""
+def unwanted(message: OutboxMessage) -> str | None:
+    """Why a message should not go any more: its subscription was stopped, or the comment
+    it announces is no longer published (marked as spam, taken back) since it was queued."""
+    if message.subscription_id is not None and (
+        db.session.get(Subscription, message.subscription_id) is None
+    ):
+        return "Not sent: the subscription was stopped."
+    if message.kind in ("reply", "published") and message.comment_id is not None:
+        comment = db.session.get(Comment, message.comment_id)
+        if comment is None or comment.status != CommentStatus.PUBLISHED:
+            return "Not sent: the comment is no longer published."
+    return None
+
+
+# A message the mail library cannot even build (an address it refuses) fails at once.
+_HOPELESS = (ValueError, UnicodeError, TypeError)
+
+
+def deliver_due(now: datetime | None = None, limit: int = BATCH) -> dict[str, int]:
+    """Send up to `limit` due messages, each once; how many were sent, retried, failed and
+    dropped. One connection to the mail server for all of them, opened when needed."""
     now = now or utcnow()
-    counts = {"sent": 0, "retried": 0, "failed": 0}
-    messages = claim(now)
-    if not messages:
-        return counts
-    connection = mail.get_connection()
+    counts = {"sent": 0, "retried": 0, "failed": 0, "dropped": 0}
+    connection, last, server_down = None, 0, None
     try:
-        connection.open()
-    except (OSError, smtplib.SMTPException) as error:
-        for message in messages:
-            counts[_failed_try(message, error, now)] += 1
-        db.session.commit()
-        return counts
-    try:
-        for message in messages:
+        for _ in range(limit):
+            message = claim_next(now, last)
+            if message is None:
+                break
+            last = message.id
+            reason = unwanted(message)
+            if reason:
+                message.status, message.last_error = OutboxStatus.DROPPED, reason
+                message.claimed_until = None
+                counts["dropped"] += 1
+                db.session.commit()
+                continue
+            if server_down is None and connection is None:
+                try:
+                    connection = mail.get_connection()
+                    connection.open()
+                except (OSError, smtplib.SMTPException) as error:
+                    server_down, connection = error, None
+            if server_down is not None:  # each waits its next try; no new connection now
+                counts[_failed_try(message, server_down, now)] += 1
+                db.session.commit()
+                continue
             try:
                 connection.send_messages([as_email(message)])
-            except (OSError, smtplib.SMTPException) as error:
+            except (OSError, smtplib.SMTPException, *_HOPELESS) as error:
+                if isinstance(error, (OSError, smtplib.SMTPServerDisconnected)):
+                    connection = _closed(connection)  # a new one for the next message
                 counts[_failed_try(message, error, now)] += 1
             else:
                 message.status, message.sent_at = OutboxStatus.SENT, utcnow()
@@ -209,10 +253,17 @@ def deliver_due(now: datetime | None = None) -> dict[str, int]:
                 counts["sent"] += 1
             db.session.commit()  # each outcome kept at once: a crash repeats one message at most
     finally:
-        # the messages went; a server that hangs up rudely changes nothing
+        _closed(connection)
+    return counts
+
+
+def _closed(connection) -> None:
+    """Close a connection to the mail server, if open; a server that hangs up rudely
+    changes nothing."""
+    if connection is not None:
         with suppress(OSError, smtplib.SMTPException):
             connection.close()
-    return counts
+    return None
 
 
 def _failed_try(message: OutboxMessage, error: Exception, now: datetime) -> str:
@@ -220,7 +271,7 @@ def _failed_try(message: OutboxMessage, error: Exception, now: datetime) -> str:
     message.last_error = f"{type(error).__name__}: {error}"[:500]
     message.claimed_until = None
     next_try = now + retry_delay(message.attempts)
-    if next_try > message.expires_at:
+    if next_try > message.expires_at or isinstance(error, _HOPELESS):
         message.status = OutboxStatus.FAILED
         return "failed"
     message.status, message.next_attempt_at = OutboxStatus.QUEUED, next_try

@@ -1,8 +1,9 @@
 """Who gets mail: addresses that asked (double opt-in), and what they asked for.
 
 A subscription is stored at once, inert until its address is confirmed; the first request
-from an unconfirmed address sends a confirmation message, at most one per address a day
-and MAIL_CONFIRMATIONS_PER_HOUR per client, so the forms cannot mail-bomb anyone. What a
+from an unconfirmed address sends a confirmation message, at most one per address a day,
+and a client (an IPv6 client by its /64) is heard MAIL_CONFIRMATIONS_PER_HOUR times an hour,
+so the forms cannot mail-bomb anyone. What a
 reader is told afterwards never depends on whether the address was already confirmed (no
 one learns that about someone else's address).
 """
@@ -18,18 +19,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..models import (
     Article,
     Comment,
-    OutboxMessage,
     Subscriber,
     Subscription,
     SubscriptionKind,
-    email_key,
     utcnow,
 )
 from ..speed.hot_sql import Link, Prepared
+from ..web import throttle
 from . import compose, outbox
+from .addresses import mailable
 
 CONFIRMATION_EVERY = timedelta(hours=24)
-CLIENT_WINDOW = timedelta(hours=1)
 
 _INSERTS: dict[str, Prepared] = {}
 
@@ -59,27 +59,19 @@ _CLAIM_CONFIRMATION = Prepared(
     )
     .values(confirmation_sent_at=bindparam("now", type_=DateTime()))
 )
-_CONFIRMATIONS_FROM = Prepared(
-    select(func.count()).where(
-        OutboxMessage.kind == "confirm",
-        OutboxMessage.client_key == bindparam("client_key", type_=String()),
-        OutboxMessage.created_at > bindparam("since", type_=DateTime()),
-    )
-)
 
 
-def subscriber_for(link: Link, email: str, now: datetime) -> tuple[int, bool]:
-    """The subscriber row of `email` (made if new), and whether it is confirmed."""
-    email = email_key(email)
-    row = _SUBSCRIBER.first(link, email=email)
+def subscriber_for(link: Link, address: str, now: datetime) -> tuple[int, bool]:
+    """The subscriber row of `address` (made if new), and whether it is confirmed."""
+    row = _SUBSCRIBER.first(link, email=address)
     if row is None:
         _insert_ignoring_repeats(
             Subscriber.__table__,
             link.dialect.name,
             email=bindparam("email", type_=String()),
             created_at=bindparam("now", type_=DateTime()),
-        ).execute(link, email=email, now=now).close()
-        row = _SUBSCRIBER.first(link, email=email)
+        ).execute(link, email=address, now=now).close()
+        row = _SUBSCRIBER.first(link, email=address)
     return row[0], row[1] is not None
 
 
@@ -92,9 +84,16 @@ def ask(
     now: datetime | None = None,
 ) -> None:
     """`email` asks for replies to comment `comment_id`, or (without it) for every new
-    comment on `article`. In the caller's transaction."""
+    comment on `article`. In the caller's transaction.
+
+    Every ask counts against the client's hourly allowance, whatever becomes of it, so
+    that what a client can observe never depends on someone else's address."""
     now = now or utcnow()
-    subscriber_id, confirmed = subscriber_for(link, email, now)
+    address = mailable(email)
+    per_hour = current_app.config["MAIL_CONFIRMATIONS_PER_HOUR"]
+    if address is None or throttle.hit(f"mail-ask:{client_key}", 3600, link) > per_hour:
+        return
+    subscriber_id, confirmed = subscriber_for(link, address, now)
     kind = SubscriptionKind.REPLIES if comment_id else SubscriptionKind.ARTICLE
     _insert_ignoring_repeats(
         Subscription.__table__,
@@ -114,10 +113,6 @@ def ask(
     ).close()
     if confirmed:
         return
-    per_hour = current_app.config["MAIL_CONFIRMATIONS_PER_HOUR"]
-    (sent,) = _CONFIRMATIONS_FROM.first(link, client_key=client_key, since=now - CLIENT_WINDOW)
-    if sent >= per_hour:
-        return
     # One statement decides, so two requests at once send one confirmation between them.
     with closing(
         _CLAIM_CONFIRMATION.execute(
@@ -126,19 +121,43 @@ def ask(
     ) as claimed:
         if claimed.rowcount != 1:
             return
-    message = compose.confirmation(email_key(email), subscriber_id, article, follows=not comment_id)
+    message = compose.confirmation(address, subscriber_id, article, not comment_id, now)
     message.client_key = client_key
     outbox.queue(link, message, now)
 
 
-def confirm(session, subscriber_id: int, email: str) -> Subscriber | None:
-    """Mark the address confirmed, if the link still names a stored one (caller commits)."""
+def pending(session, subscriber_id: int, email, sent_at) -> Subscriber | None:
+    """The subscriber a confirmation link was sent to, while that link is the latest one
+    sent (stopping everything, or a newer confirmation, ends it)."""
     subscriber = session.get(Subscriber, subscriber_id)
-    if subscriber is None or subscriber.email != email:
+    if (
+        subscriber is None
+        or subscriber.email != email
+        or subscriber.confirmation_sent_at is None
+        or subscriber.confirmation_sent_at.isoformat() != sent_at
+    ):
         return None
+    return subscriber
+
+
+def confirm(subscriber: Subscriber) -> None:
+    """Its address is confirmed: what it asked for is on (caller commits)."""
     if subscriber.confirmed_at is None:
         subscriber.confirmed_at = utcnow()
-    return subscriber
+
+
+def requests_of(session, subscriber: Subscriber) -> list[tuple[str, Article, Comment | None]]:
+    """What confirming turns on: (kind, article, the comment for replies), so the person
+    sees every request made with their address, also any they did not make."""
+    rows = session.execute(
+        select(Subscription.kind, Article, Comment)
+        .select_from(Subscription)
+        .outerjoin(Comment, Comment.id == Subscription.comment_id)
+        .join(Article, Article.id == func.coalesce(Subscription.article_id, Comment.article_id))
+        .where(Subscription.subscriber_id == subscriber.id)
+        .order_by(Subscription.id)
+    )
+    return [tuple(row) for row in rows]
 
 
 def stop(session, subscription: Subscription) -> int:
@@ -165,5 +184,6 @@ def stop_all(session, subscriber: Subscriber) -> int:
     stopped = session.execute(
         delete(Subscription).where(Subscription.subscriber_id == subscriber.id)
     ).rowcount
-    subscriber.confirmed_at = None
+    # opting in again may ask for a confirmation at once
+    subscriber.confirmed_at = subscriber.confirmation_sent_at = None
     return stopped

@@ -11,17 +11,20 @@ so the messages are stored with it or not at all (see outbox.py).
 """
 
 from flask import current_app
-from sqlalchemy import Integer, String, bindparam, cast, insert, select
+from sqlalchemy import Integer, String, bindparam, cast, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..models import (
     Article,
     DigestItem,
     Subscriber,
     Subscription,
-    email_key,
 )
 from ..speed.hot_sql import Link, Prepared
+from ..web import throttle
 from . import compose, outbox, sender, subscriptions
+from .addresses import mailable
 
 _CONFIRMED_ON_COMMENT = Prepared(
     select(Subscription.id, Subscriber.id, Subscriber.email)
@@ -31,26 +34,36 @@ _CONFIRMED_ON_COMMENT = Prepared(
         Subscriber.confirmed_at.is_not(None),
     )
 )
-_TO_DIGESTS = Prepared(
-    insert(DigestItem.__table__).from_select(
-        ["subscription_id", "comment_id"],
-        select(Subscription.id, cast(bindparam("comment_id", type_=Integer()), Integer()))
-        .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
-        .where(
-            Subscription.article_id == bindparam("article_id", type_=Integer()),
-            Subscriber.confirmed_at.is_not(None),
-            Subscriber.email != bindparam("writer", type_=String()),
-        ),
+_FOLLOWERS = (
+    select(Subscription.id, cast(bindparam("comment_id", type_=Integer()), Integer()))
+    .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
+    .where(
+        Subscription.article_id == bindparam("article_id", type_=Integer()),
+        Subscriber.confirmed_at.is_not(None),
+        Subscriber.email != bindparam("writer", type_=String()),
     )
 )
+_TO_DIGESTS: dict[str, Prepared] = {}
 
 
-def comment_stored(
-    link: Link, article: Article, comment, wants_mail: bool, client_key: str, status: str
-) -> None:
-    """A new comment (or reply) was inserted with `status`."""
-    if wants_mail and comment.author_email:
-        subscriptions.ask(link, comment.author_email, article, client_key, comment.id)
+def _to_digests(dialect: str) -> Prepared:
+    """The comment joins each follower's next digest; one listed before (approved again
+    after an edit) is not listed again."""
+    if dialect not in _TO_DIGESTS:
+        insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
+        _TO_DIGESTS[dialect] = Prepared(
+            insert(DigestItem.__table__)
+            .from_select(["subscription_id", "comment_id"], _FOLLOWERS)
+            .on_conflict_do_nothing()
+        )
+    return _TO_DIGESTS[dialect]
+
+
+def comment_stored(link: Link, article: Article, comment, wants_mail: bool, status: str) -> None:
+    """A new comment (or reply) was inserted with `status`. Spam asks for nothing."""
+    if wants_mail and comment.author_email and status != "spam":
+        client = throttle.client_fingerprint(network=True)
+        subscriptions.ask(link, comment.author_email, article, client, comment.id)
     if status == "published":
         comment_published(link, article, comment, approved=False)
     elif status == "pending":
@@ -60,7 +73,7 @@ def comment_stored(
 def comment_published(link: Link, article: Article, comment, approved: bool = True) -> None:
     """`comment` is now published. `approved`: it was held before (its writer may be
     waiting to hear, and it may have been announced before an edit held it again)."""
-    writer = email_key(comment.author_email)
+    writer = mailable(comment.author_email) or ""  # "" (the owner, say) is no subscriber
     queued = False
     if comment.parent_id is not None:
         for subscription_id, subscriber_id, email in _CONFIRMED_ON_COMMENT.all(
@@ -80,13 +93,14 @@ def comment_published(link: Link, article: Article, comment, approved: bool = Tr
         ):
             if email != writer or outbox.already_queued(link, "published", comment.id, email):
                 continue
-            message = compose.published_notice(
-                email, subscriber_id, subscription_id, article, comment
+            outbox.queue(
+                link,
+                compose.published_notice(email, subscriber_id, subscription_id, article, comment),
             )
-            message.comment_id = comment.id
-            outbox.queue(link, message)
             queued = True
-    _TO_DIGESTS.execute(link, comment_id=comment.id, article_id=article.id, writer=writer).close()
+    _to_digests(link.dialect.name).execute(
+        link, comment_id=comment.id, article_id=article.id, writer=writer
+    ).close()
     if queued:
         sender.nudge_after_request()
 

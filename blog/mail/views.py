@@ -50,15 +50,24 @@ LINK_PROBLEMS = {
 def for_the_recipient_only(response):
     if request.endpoint != "mail.follow":
         response.headers["Cache-Control"] = "no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        # the address holds the link's permission: never sent to another site ("no-referrer"
+        # would make older browsers send "Origin: null" with the page's own buttons)
+        response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Robots-Tag"] = "noindex"
     return response
 
 
-def _read(purpose: str, token: str) -> dict:
+def _read(purpose: str, token: str, *ids: str) -> dict:
+    """The link's payload; `ids` name the values in it that must be row ids."""
     if len(token) > LONGEST_TOKEN:
         raise links.BadLink
-    return links.read(purpose, token)
+    payload = links.read(purpose, token)
+    for name in ids:
+        value = payload.get(name)
+        # a genuine link holds small positive whole numbers, never anything else
+        if type(value) is not int or not 0 < value < 2**31:
+            raise links.BadLink
+    return payload
 
 
 def _problem(error: Exception):
@@ -69,16 +78,20 @@ def _problem(error: Exception):
 @bp.route("/mail/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str):
     try:
-        payload = _read(links.CONFIRM, token)
+        payload = _read(links.CONFIRM, token, "s", "a")
     except (links.BadLink, links.ExpiredLink) as error:
         return _problem(error)
-    article = db.session.get(Article, payload.get("a") or 0)
+    article = db.session.get(Article, payload["a"])
+    subscriber = subscriptions.pending(db.session, payload["s"], payload.get("e"), payload.get("t"))
     form = ConfirmForm()
-    if not form.validate_on_submit():
+    if subscriber is not None and not form.validate_on_submit():
         return render_template(
-            "mail/confirm.html", form=form, email=payload.get("e"), article=article
+            "mail/confirm.html",
+            form=form,
+            email=subscriber.email,
+            article=article,
+            requests=subscriptions.requests_of(db.session, subscriber),
         )
-    subscriber = subscriptions.confirm(db.session, payload.get("s"), payload.get("e"))
     if subscriber is None:
         title, text = (
             "Nothing to confirm",
@@ -88,6 +101,7 @@ def confirm(token: str):
             ),
         )
         return render_template("mail/notice.html", title=title, text=text, article=article), 410
+    subscriptions.confirm(subscriber)
     db.session.commit()
     return render_template("mail/confirmed.html", email=subscriber.email, article=article)
 
@@ -95,12 +109,14 @@ def confirm(token: str):
 @bp.route("/mail/unsubscribe/<token>", methods=["GET", "POST"])
 def unsubscribe(token: str):
     try:
-        payload = _read(links.UNSUBSCRIBE, token)
+        payload = _read(links.UNSUBSCRIBE, token, "s", "u")
     except (links.BadLink, links.ExpiredLink) as error:
         return _problem(error)
-    subscriber = db.session.get(Subscriber, payload.get("s") or 0)
-    subscription = db.session.get(Subscription, payload.get("u") or 0)
-    if subscription is not None and subscription.subscriber_id != payload.get("s"):
+    subscriber = db.session.get(Subscriber, payload["s"])
+    if subscriber is not None and subscriber.email != payload.get("e"):
+        subscriber = None  # the id was given to someone else since: not theirs to stop
+    subscription = db.session.get(Subscription, payload["u"]) if subscriber else None
+    if subscription is not None and subscription.subscriber_id != subscriber.id:
         subscription = None
     one_click = request.form.get("List-Unsubscribe") == "One-Click"  # RFC 8058
     form = UnsubscribeForm()
@@ -124,13 +140,13 @@ def unsubscribe(token: str):
 @bp.route("/mail/moderate/<token>", methods=["GET", "POST"])
 def moderate(token: str):
     try:
-        payload = _read(links.MODERATE, token)
+        payload = _read(links.MODERATE, token, "c")
     except (links.BadLink, links.ExpiredLink) as error:
         return _problem(error)
     action = payload.get("a")
     if action not in ("approve", "spam"):
         return _problem(links.BadLink())
-    comment = db.session.get(Comment, payload.get("c") or 0)
+    comment = db.session.get(Comment, payload["c"])
     problem = _cannot_moderate(token, comment, payload.get("v"))
     if problem:
         return render_template("mail/notice.html", title=problem, text=_QUEUE_HINT), 410
@@ -172,12 +188,11 @@ def follow(slug: str):
         return _follow_answer(article, FollowForm(formdata=None), ASKED.format(email="it"), 200)
     if not form.validate_on_submit():
         return _follow_answer(article, form, "Please correct the marked field.", 422)
-    client = throttle.client_fingerprint()
-    if throttle.hit(f"follow:{client}", 3600) > FOLLOWS_PER_HOUR:
+    if throttle.hit(f"follow:{throttle.client_fingerprint()}", 3600) > FOLLOWS_PER_HOUR:
         db.session.commit()
         message = "You have asked many times in the last hour. Please try again later."
         return _follow_answer(article, form, message, 429)
-    subscriptions.ask(in_session(), form.email.data, article, client)
+    subscriptions.ask(in_session(), form.email.data, article, throttle.client_fingerprint(True))
     db.session.commit()
     sender.nudge_after_request()
     message = ASKED.format(email=form.email.data)

@@ -2,6 +2,8 @@
 
 import hashlib
 import hmac
+import ipaddress
+from contextlib import suppress
 from datetime import timedelta
 
 from flask import current_app, request
@@ -14,11 +16,15 @@ from ..models import Throttle, utcnow
 from ..speed.hot_sql import Link, Prepared, in_session
 
 
-def client_fingerprint() -> str:
-    """A keyed hash of the client's address: enough to count, useless if leaked."""
-    address = (request.remote_addr or "unknown").encode()
+def client_fingerprint(network: bool = False) -> str:
+    """A keyed hash of the client's address: enough to count, useless if leaked. With
+    `network`, an IPv6 client counts as its /64, which one client commonly holds whole."""
+    address = request.remote_addr or "unknown"
+    if network and ":" in address:
+        with suppress(ValueError):
+            address = str(ipaddress.ip_network(f"{address}/64", strict=False))
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, address, hashlib.sha256).hexdigest()[:32]
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def hit(key: str, window_seconds: float, link: Link | None = None) -> int:

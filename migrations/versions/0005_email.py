@@ -25,6 +25,7 @@ def upgrade():
         sa.Column("confirmation_sent_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("email"),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "subscription",
@@ -39,6 +40,7 @@ def upgrade():
         sa.ForeignKeyConstraint(["comment_id"], ["comment.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["subscriber_id"], ["subscriber.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     op.create_index(
         "ux_subscription_comment", "subscription", ["comment_id", "subscriber_id"], unique=True
@@ -51,6 +53,7 @@ def upgrade():
         "digest_item",
         sa.Column("subscription_id", sa.Integer(), nullable=False),
         sa.Column("comment_id", sa.Integer(), nullable=False),
+        sa.Column("sent_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(["comment_id"], ["comment.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["subscription_id"], ["subscription.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("subscription_id", "comment_id"),
@@ -66,6 +69,7 @@ def upgrade():
         sa.Column("headers", sa.Text(), nullable=False),
         sa.Column("message_id", sa.String(length=200), nullable=False),
         sa.Column("comment_id", sa.Integer(), nullable=True),
+        sa.Column("subscription_id", sa.Integer(), nullable=True),
         sa.Column("client_key", sa.String(length=64), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
