@@ -1,5 +1,5 @@
-"""The owner's Outbox page: messages queued, sent and failed, newest first; one that failed
-(or waits) can be tried again now."""
+"""The owner's Outbox page: messages queued, sent, failed and dropped (no longer wanted),
+newest first; one that failed (or waits) can be tried again now."""
 
 from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -16,6 +16,7 @@ TABS = {
     "queued": (OutboxStatus.QUEUED, OutboxStatus.SENDING),
     "sent": (OutboxStatus.SENT,),
     "failed": (OutboxStatus.FAILED,),
+    "dropped": (OutboxStatus.DROPPED,),
 }
 PAGE = 50
 
