@@ -790,6 +790,12 @@ def test_addresses_never_asked_are_forgotten(app, client, mailbox, discussion):
     post(client, email="b@example.com", notify="y", body="Two.", ip="192.0.2.20")  # not heard
     with app.app_context():
         assert db.session.scalars(select(Subscriber.email)).all() == ["a@example.com"]
+    with app.app_context():  # and one who stopped all email
+        db.session.add(Subscriber(email="gone@example.com", created_at=utcnow()))
+        db.session.commit()
+    deliver(app, utcnow() + timedelta(days=7))
+    with app.app_context():
+        assert len(db.session.scalars(select(Subscriber.email)).all()) == 2
     deliver(app, utcnow() + timedelta(days=9))
     with app.app_context():
         assert db.session.scalars(select(Subscriber.email)).all() == []

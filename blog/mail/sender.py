@@ -10,7 +10,7 @@ import threading
 from datetime import timedelta
 
 from flask import Flask, current_app, g, has_request_context
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 
 from ..extensions import db
 from ..models import Subscriber, utcnow
@@ -32,12 +32,14 @@ def run_once(now=None) -> dict[str, int]:
 
 
 def _forget_unconfirmed(now) -> None:
-    """Addresses never confirmed: gone with their inert subscriptions after the link
-    expired (and the one-a-day limit with them)."""
+    """Addresses not confirmed (never, or no longer: they stopped all email): gone with
+    their inert subscriptions once their link has expired (and the one-a-day limit with
+    them)."""
     db.session.execute(
         delete(Subscriber).where(
             Subscriber.confirmed_at.is_(None),
-            Subscriber.confirmation_sent_at < now - FORGET_UNCONFIRMED,
+            func.coalesce(Subscriber.confirmation_sent_at, Subscriber.created_at)
+            < now - FORGET_UNCONFIRMED,
         )
     )
     db.session.commit()
