@@ -2,6 +2,8 @@
 
 from sqlalchemy import and_, or_, select
 
+from .extensions import db
+
 
 def beyond(time_column, id_column, anchor_id, *, older: bool, anchor_time=None):
     """The rows past the row `anchor_id` in (time, id) order: the older ones when `older`,
@@ -19,3 +21,14 @@ def beyond(time_column, id_column, anchor_id, *, older: bool, anchor_time=None):
         time_column >= anchor_time,
         or_(time_column > anchor_time, and_(time_column == anchor_time, id_column > anchor_id)),
     )
+
+
+def newest_first(statement, time_column, id_column, before: int | None, size: int):
+    """One page of `statement`'s rows, newest first, after the row `before`; and the id to
+    ask for the next page with (None on the last)."""
+    if before:
+        statement = statement.where(beyond(time_column, id_column, before, older=True))
+    rows = list(
+        db.session.scalars(statement.order_by(time_column.desc(), id_column.desc()).limit(size + 1))
+    )
+    return rows[:size], rows[size - 1].id if len(rows) > size else None

@@ -5,7 +5,7 @@ from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..extensions import db
-from ..keyset import beyond
+from ..keyset import newest_first
 from ..mail import outbox
 from ..models import OutboxMessage, OutboxStatus
 from ..web.params import optional_id
@@ -26,19 +26,17 @@ def outbox_page():
     status = request.args.get("status", "queued")
     if status not in TABS:
         abort(404)
-    stmt = select(OutboxMessage).where(OutboxMessage.status.in_(TABS[status]))
-    before = optional_id("before")
-    if before:
-        stmt = stmt.where(beyond(OutboxMessage.created_at, OutboxMessage.id, before, older=True))
-    rows = list(
-        db.session.scalars(
-            stmt.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(PAGE + 1)
-        )
+    messages, next_before = newest_first(
+        select(OutboxMessage).where(OutboxMessage.status.in_(TABS[status])),
+        OutboxMessage.created_at,
+        OutboxMessage.id,
+        optional_id("before"),
+        PAGE,
     )
     return render_template(
         "admin/outbox.html",
-        messages=rows[:PAGE],
-        next_before=rows[PAGE - 1].id if len(rows) > PAGE else None,
+        messages=messages,
+        next_before=next_before,
         status=status,
         form=ActionForm(),
     )

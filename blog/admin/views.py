@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from ..comments import changes
 from ..comments.posting import DUPLICATE, Refused
 from ..extensions import db
-from ..keyset import beyond
+from ..keyset import newest_first
 from ..models import Comment, CommentStatus, WordRule
 from ..web import throttle
 from ..web.htmx import is_htmx
@@ -104,21 +104,16 @@ def queue():
     status = request.args.get("status", "pending")
     if status not in QUEUES:
         abort(404)
-    before = optional_id("before")
     stmt = (
         select(Comment).options(joinedload(Comment.article)).where(Comment.status == QUEUES[status])
     )
-    if before:
-        stmt = stmt.where(beyond(Comment.created_at, Comment.id, before, older=True))
-    rows = list(
-        db.session.scalars(
-            stmt.order_by(Comment.created_at.desc(), Comment.id.desc()).limit(QUEUE_PAGE + 1)
-        )
+    comments, next_before = newest_first(
+        stmt, Comment.created_at, Comment.id, optional_id("before"), QUEUE_PAGE
     )
     return render_template(
         "admin/queue.html",
-        comments=rows[:QUEUE_PAGE],
-        next_before=rows[QUEUE_PAGE - 1].id if len(rows) > QUEUE_PAGE else None,
+        comments=comments,
+        next_before=next_before,
         status=status,
         form=ActionForm(),
     )

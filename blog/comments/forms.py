@@ -40,6 +40,21 @@ def shows(test, message: str):
     return check
 
 
+def email_field(*more_checks) -> EmailField:
+    """A reader's email address: the same rules on the comment form and the follow form."""
+    return EmailField(
+        "Email",
+        filters=[clean_line],
+        validators=[
+            DataRequired("Please enter your email address."),
+            Length(max=254, message="Your email address can be at most 254 characters."),
+            Email("Please enter a valid email address, like name@example.com."),
+            *more_checks,
+        ],
+        render_kw={"autocomplete": "email", "maxlength": 254},
+    )
+
+
 def comment_text_field() -> TextAreaField:
     """A comment's words: the same rules when it is written and when it is edited."""
     return TextAreaField(
@@ -78,16 +93,7 @@ class CommentForm(FlaskForm):
         ],
         render_kw={"autocomplete": "name", "maxlength": 80},
     )
-    email = EmailField(
-        "Email",
-        filters=[clean_line],
-        validators=[
-            DataRequired("Please enter your email address."),
-            Length(max=254, message="Your email address can be at most 254 characters."),
-            Email("Please enter a valid email address, like name@example.com."),
-        ],
-        render_kw={"autocomplete": "email", "maxlength": 254},
-    )
+    email = email_field()
     website = URLField(
         "Website",
         filters=[clean_line],

@@ -2,10 +2,10 @@
 signed links open. Public pages carry no token: the origin check protects them."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, ValidationError
+from wtforms import SubmitField
+from wtforms.validators import ValidationError
 
-from ..web.text import clean_line
+from ..comments.forms import email_field
 from .addresses import NOT_MAILABLE, mailable
 
 
@@ -22,17 +22,7 @@ class FollowForm(FlaskForm):
         kwargs.setdefault("prefix", "follow")
         super().__init__(*args, **kwargs)
 
-    email = EmailField(
-        "Email",
-        filters=[clean_line],
-        validators=[
-            DataRequired("Please enter your email address."),
-            Length(max=254, message="Your email address can be at most 254 characters."),
-            Email("Please enter a valid email address, like name@example.com."),
-            mailable_address,
-        ],
-        render_kw={"autocomplete": "email", "maxlength": 254},
-    )
+    email = email_field(mailable_address)
 
 
 class ConfirmForm(FlaskForm):
