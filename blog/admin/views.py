@@ -175,8 +175,8 @@ def reply(comment_id: int):
     form = CommentTextForm()
     if form.validate_on_submit():
         name = current_app.config["OWNER_NAME"] or comment.article.author
-        changes.owner_reply(comment, form.body.data, name)
         try:
+            changes.owner_reply(comment, form.body.data, name)  # stored (flushed) at once
             db.session.commit()
         except IntegrityError:  # the unique index: these words, to this comment, before
             db.session.rollback()

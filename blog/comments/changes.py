@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 from ..articles.revisions import record_change
 from ..extensions import db
 from ..mail import triggers
-from ..models import Comment, CommentStatus, thread_place, utcnow
+from ..models import Comment, CommentStatus, Subscription, thread_place, utcnow
 from ..speed.hot_sql import in_session
 from . import antispam
 from .posting import DUPLICATE, FIX_FIELDS, Refused
@@ -61,6 +61,8 @@ def take_back(comment: Comment) -> tuple[bool, list[int]]:
         comment.status = CommentStatus.REMOVED
         comment.author_name = comment.author_email = comment.body = comment.body_html = ""
         comment.author_url = comment.fingerprint = comment.owner_key = None
+        # its writer's request for replies goes with their words
+        db.session.execute(delete(Subscription).where(Subscription.comment_id == comment.id))
     else:
         db.session.expunge(comment)
         while parent_id is not None:  # removed parents kept only for this one go too

@@ -119,7 +119,7 @@ def digest(
         "digest",
         article=article,
         items=[(c, quote(c), comment_url(article, c)) for c in comments],
-        article_url=absolute_url("articles.show", slug=article.slug, _anchor="comments"),
+        article_url=absolute_url("articles.show", slug=article.slug) + "#comments",
         unsubscribe_url=unsubscribe_url(email, subscriber_id, subscription_id),
     )
     return _for_subscription(message, subscription_id)

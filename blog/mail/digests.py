@@ -11,7 +11,7 @@ transaction that also takes the items and queues the message, so two senders wri
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, true, update
+from sqlalchemy import delete, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -75,12 +75,16 @@ def _write_digest(subscription_id: int, now: datetime) -> int:
             .order_by(Comment.created_at, Comment.id)
         )
     )
-    # exactly those read: one published meanwhile waits for the next digest
+    # exactly those read: one published meanwhile waits for the next digest; one held
+    # again since (an edit) leaves, to come back when it is approved
+    listed = [comment.id for comment in comments]
+    mine = DigestItem.subscription_id == subscription_id
     db.session.execute(
-        update(DigestItem)
-        .where(DigestItem.subscription_id == subscription_id, DigestItem.comment_id.in_(waiting))
-        .values(sent_at=now)
+        update(DigestItem).where(mine, DigestItem.comment_id.in_(listed)).values(sent_at=now)
     )
+    gone = set(waiting) - set(listed)
+    if gone:
+        db.session.execute(delete(DigestItem).where(mine, DigestItem.comment_id.in_(gone)))
     if not comments:  # all taken back since: nothing to say, and no wait before the next
         subscription.last_digest_at = None
         return 0

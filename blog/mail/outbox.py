@@ -11,6 +11,7 @@ sending leaves a lease that runs out, and the message is tried again.
 import json
 import logging
 import smtplib
+import time
 import uuid
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -129,6 +130,8 @@ _SENT_BEFORE = Prepared(
         OutboxMessage.comment_id == bindparam("comment_id", type_=Integer()),
         OutboxMessage.kind == bindparam("kind", type_=String()),
         OutboxMessage.recipient == bindparam("recipient", type_=String()),
+        # one dropped (the comment was held again before it went) says nothing was sent
+        OutboxMessage.status != OutboxStatus.DROPPED,
     )
     .limit(1)
 )
@@ -201,10 +204,15 @@ def unwanted(message: OutboxMessage) -> str | None:
         db.session.get(Subscription, message.subscription_id) is None
     ):
         return "Not sent: the subscription was stopped."
-    if message.kind in ("reply", "published") and message.comment_id is not None:
-        comment = db.session.get(Comment, message.comment_id)
-        if comment is None or comment.status != CommentStatus.PUBLISHED:
-            return "Not sent: the comment is no longer published."
+    if message.comment_id is None:
+        return None
+    comment = db.session.get(Comment, message.comment_id)
+    if message.kind in ("reply", "published") and (
+        comment is None or comment.status != CommentStatus.PUBLISHED
+    ):
+        return "Not sent: the comment is no longer published."
+    if message.kind == "held" and (comment is None or comment.status != CommentStatus.PENDING):
+        return "Not sent: the comment was moderated before it went."
     return None
 
 
@@ -215,12 +223,18 @@ _HOPELESS = (ValueError, UnicodeError, TypeError)
 def deliver_due(now: datetime | None = None, limit: int = BATCH) -> dict[str, int]:
     """Send up to `limit` due messages, each once; how many were sent, retried, failed and
     dropped. One connection to the mail server for all of them, opened when needed."""
-    now = now or utcnow()
+    start, started = now or utcnow(), time.monotonic()
+
+    def clock() -> datetime:
+        """The time now, not when the round began: a slow server makes long rounds, and a
+        lease or a next try counted from the start would end too soon."""
+        return start + timedelta(seconds=time.monotonic() - started)
+
     counts = {"sent": 0, "retried": 0, "failed": 0, "dropped": 0}
     connection, last, server_down = None, 0, None
     try:
         for _ in range(limit):
-            message = claim_next(now, last)
+            message = claim_next(clock(), last)
             if message is None:
                 break
             last = message.id
@@ -238,7 +252,7 @@ def deliver_due(now: datetime | None = None, limit: int = BATCH) -> dict[str, in
                 except (OSError, smtplib.SMTPException) as error:
                     server_down, connection = error, None
             if server_down is not None:  # each waits its next try; no new connection now
-                counts[_failed_try(message, server_down, now)] += 1
+                counts[_failed_try(message, server_down, clock())] += 1
                 db.session.commit()
                 continue
             try:
@@ -246,7 +260,7 @@ def deliver_due(now: datetime | None = None, limit: int = BATCH) -> dict[str, in
             except (OSError, smtplib.SMTPException, *_HOPELESS) as error:
                 if isinstance(error, (OSError, smtplib.SMTPServerDisconnected)):
                     connection = _closed(connection)  # a new one for the next message
-                counts[_failed_try(message, error, now)] += 1
+                counts[_failed_try(message, error, clock())] += 1
             else:
                 message.status, message.sent_at = OutboxStatus.SENT, utcnow()
                 message.claimed_until = message.last_error = None

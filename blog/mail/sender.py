@@ -14,6 +14,7 @@ from sqlalchemy import delete, func
 
 from ..extensions import db
 from ..models import Subscriber, utcnow
+from ..web import errors
 from . import digests, outbox
 
 log = logging.getLogger(__name__)
@@ -68,8 +69,11 @@ class Loop:
             with self.app.app_context():
                 try:
                     run_once()
-                except Exception:  # a database outage, a bug: log, and try again later
-                    log.exception("sending mail failed; trying again in %s s", pause)
+                except Exception as error:  # an outage, a bug: log, and try again later
+                    if errors.is_outage(error):  # news for the owner, not a bug: one line
+                        log.warning("mail waits: %s", str(error).splitlines()[0])
+                    else:
+                        log.exception("sending mail failed; trying again in %s s", pause)
                     db.session.rollback()
                 finally:
                     db.session.remove()

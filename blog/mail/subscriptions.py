@@ -87,12 +87,17 @@ def ask(
     comment on `article`. In the caller's transaction.
 
     Every ask counts against the client's hourly allowance, whatever becomes of it, so
-    that what a client can observe never depends on someone else's address."""
+    that what a client can observe never depends on someone else's address. Past the
+    allowance, only a confirmed address's request is kept (it sends nothing new)."""
     now = now or utcnow()
     address = mailable(email)
-    per_hour = current_app.config["MAIL_CONFIRMATIONS_PER_HOUR"]
-    if address is None or throttle.hit(f"mail-ask:{client_key}", 3600, link) > per_hour:
+    if address is None:
         return
+    per_hour = current_app.config["MAIL_CONFIRMATIONS_PER_HOUR"]
+    heard = throttle.hit(f"mail-ask:{client_key}", 3600, link) <= per_hour
+    row = _SUBSCRIBER.first(link, email=address)
+    if not heard and (row is None or row[1] is None):
+        return  # over the limit, an address not confirmed: nothing stored, nothing sent
     subscriber_id, confirmed = subscriber_for(link, address, now)
     kind = SubscriptionKind.REPLIES if comment_id else SubscriptionKind.ARTICLE
     _insert_ignoring_repeats(
@@ -124,20 +129,6 @@ def ask(
     message = compose.confirmation(address, subscriber_id, article, not comment_id, now)
     message.client_key = client_key
     outbox.queue(link, message, now)
-
-
-def pending(session, subscriber_id: int, email, sent_at) -> Subscriber | None:
-    """The subscriber a confirmation link was sent to, while that link is the latest one
-    sent (stopping everything, or a newer confirmation, ends it)."""
-    subscriber = session.get(Subscriber, subscriber_id)
-    if (
-        subscriber is None
-        or subscriber.email != email
-        or subscriber.confirmation_sent_at is None
-        or subscriber.confirmation_sent_at.isoformat() != sent_at
-    ):
-        return None
-    return subscriber
 
 
 def confirm(subscriber: Subscriber) -> None:

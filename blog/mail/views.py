@@ -82,28 +82,45 @@ def confirm(token: str):
     except (links.BadLink, links.ExpiredLink) as error:
         return _problem(error)
     article = db.session.get(Article, payload["a"])
-    subscriber = subscriptions.pending(db.session, payload["s"], payload.get("e"), payload.get("t"))
+    subscriber = db.session.get(Subscriber, payload["s"])
+    if subscriber is not None and subscriber.email != payload.get("e"):
+        subscriber = None  # the id was given to someone else since
+    if subscriber is not None and subscriber.confirmed_at is not None:
+        return render_template("mail/confirmed.html", email=subscriber.email, article=article)
+    requests = subscriptions.requests_of(db.session, subscriber) if subscriber else []
+    if not requests or subscriber.confirmation_sent_at is None:
+        return _notice(NOTHING_TO_CONFIRM, article)
+    if subscriber.confirmation_sent_at.isoformat() != payload.get("t"):
+        return _notice(NEWER_LINK, article)
     form = ConfirmForm()
-    if subscriber is not None and not form.validate_on_submit():
+    if not form.validate_on_submit():
         return render_template(
             "mail/confirm.html",
             form=form,
             email=subscriber.email,
             article=article,
-            requests=subscriptions.requests_of(db.session, subscriber),
+            requests=requests,
         )
-    if subscriber is None:
-        title, text = (
-            "Nothing to confirm",
-            (
-                "This address has no requests waiting: they were stopped, or they expired."
-                " Nothing was changed; to get email, tick the box on a comment form again."
-            ),
-        )
-        return render_template("mail/notice.html", title=title, text=text, article=article), 410
     subscriptions.confirm(subscriber)
     db.session.commit()
     return render_template("mail/confirmed.html", email=subscriber.email, article=article)
+
+
+NOTHING_TO_CONFIRM = (
+    "Nothing to confirm",
+    "This address has no requests waiting: they were stopped, or they expired. Nothing was"
+    " changed; to get email, tick the box on a comment form again.",
+)
+NEWER_LINK = (
+    "A newer email was sent",
+    "We sent this address a newer confirmation message since this one: please use the link"
+    " in the newest. Nothing was changed.",
+)
+
+
+def _notice(notice: tuple[str, str], article=None):
+    title, text = notice
+    return render_template("mail/notice.html", title=title, text=text, article=article), 410
 
 
 @bp.route("/mail/unsubscribe/<token>", methods=["GET", "POST"])

@@ -22,7 +22,9 @@ def client_fingerprint(network: bool = False) -> str:
     address = request.remote_addr or "unknown"
     if network and ":" in address:
         with suppress(ValueError):
-            address = str(ipaddress.ip_network(f"{address}/64", strict=False))
+            ip = ipaddress.IPv6Address(address)
+            # an IPv4 client seen by a dual-stack socket (::ffff:a.b.c.d) stays itself
+            address = str(ip.ipv4_mapped or ipaddress.ip_network(f"{ip}/64", strict=False))
     key = current_app.config["SECRET_KEY"].encode()
     return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
 
