@@ -86,7 +86,9 @@ def test_a_backup_while_eight_writers_post_holds_every_acknowledged_comment(blog
     for thread in writers:
         thread.start()
     try:
-        time.sleep(0.5)
+        deadline = time.monotonic() + 10
+        while len(acknowledged) < 8 and time.monotonic() < deadline:  # writers under way
+            time.sleep(0.05)
         began = time.monotonic()
         with blog.app_context():
             made = backups.backup(tmp_path / "backups", keep=10)

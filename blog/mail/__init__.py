@@ -30,6 +30,9 @@ def init_app(app: Flask) -> None:
         config["MAIL_DEFAULT_SENDER"] = formataddr(
             (config["SITE_NAME"], f"no-reply@{config['MAIL_DOMAIN']}")
         )
+    if config["MAIL_BACKEND"] == "smtp" and not config["SITE_URL"].startswith("https://"):
+        # RFC 8058: mail clients offer one-click unsubscribe only for an https link
+        app.logger.warning("SITE_URL is not https: mail clients will not offer one-click stop")
     mail.init_app(app)
     app.register_blueprint(views.bp)
     csrf.exempt(views.bp)  # public pages: the signed link, and the origin check, protect them
