@@ -963,3 +963,20 @@ def test_a_held_notice_for_a_comment_moderated_meanwhile_does_not_go(
         moderation.apply("approve", [stored(app)[-1].id])
         db.session.commit()
     assert deliver(app)["dropped"] == 1 and mailbox.to(OWNER) == []
+
+
+def test_without_javascript_the_box_leads_to_a_page_that_says_what_happens_next(
+    app, client, mailbox, discussion
+):
+    app.config["COMMENT_MODERATION"] = "all"
+    posted = post(client, name="Ann", email="ann@example.com", notify="y", body="Held words.")
+    ann = stored(app)[-1].id
+    assert posted.status_code == 303
+    assert posted.headers["Location"] == f"/articles/a-quiet-article/comments/{ann}/email"
+    page = client.get(posted.headers["Location"])
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "once your address is confirmed" in html
+    assert f'href="/articles/a-quiet-article/comments/{ann}"' in html
+    landed = client.get(f"/articles/a-quiet-article/comments/{ann}")  # the held comment: theirs
+    assert landed.status_code == 302 and f"#comment-{ann}" in landed.headers["Location"]
+    assert client.get(f"{POST}/99999999999999999999/email").status_code == 404

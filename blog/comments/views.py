@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from ..articles.views import article_or_404, render_article
 from ..extensions import db
+from ..mail.subscriptions import REPLIES_ASKED
 from ..models import Article, Comment, CommentStatus
 from ..speed import pages
 from ..web import errors
@@ -35,11 +36,6 @@ NOT_SAVED = (
 NOT_ANSWERABLE = (
     "That comment can no longer be answered: it is held for moderation, removed, or not"
     " on this article. Your words are kept below, to post as a new comment."
-)
-# The same words whether or not the address is confirmed already: no one learns that.
-MAIL_ASKED = (
-    " We will email you when someone replies, once your address is confirmed: unless it"
-    " already is, look for our message (in the spam folder too)."
 )
 NO_SUCH_COMMENT = "That comment is not available. It may have been removed."
 THANKS = {
@@ -305,9 +301,12 @@ def answer_created(
                 ),
                 comment_count=comment_count,
                 form_html=None if parent else fresh_form(article),
-                status_message=THANKS[comment.status] + (MAIL_ASKED if asked_mail else ""),
+                status_message=" ".join([THANKS[comment.status]] + [REPLIES_ASKED] * asked_mail),
             )
         )
+    elif asked_mail:  # the page that says what happens next, linking to the comment
+        where = url_for("mail.asked", slug=article.slug, comment_id=comment.id)
+        response = redirect(where, 303)
     else:
         response = redirect(comment_location(article, comment), 303)
     own_comments.remember(response, comment.id, comment.secret)  # past shared caches too

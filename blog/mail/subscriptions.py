@@ -30,6 +30,12 @@ from . import compose, outbox
 from .addresses import mailable
 
 CONFIRMATION_EVERY = timedelta(hours=24)
+# What a reader who ticked "Email me when someone replies" is told: the same words whether
+# or not the address is confirmed already (no one learns that).
+REPLIES_ASKED = (
+    "We will email you when someone replies, once your address is confirmed: unless it"
+    " already is, look for our message (in the spam folder too)."
+)
 
 _INSERTS: dict[str, Prepared] = {}
 

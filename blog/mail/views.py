@@ -48,7 +48,7 @@ LINK_PROBLEMS = {
 
 @bp.after_request
 def for_the_recipient_only(response):
-    if request.endpoint != "mail.follow":
+    if request.endpoint not in ("mail.follow", "mail.asked"):
         response.headers["Cache-Control"] = "no-store"
         # the address holds the link's permission: never sent to another site ("no-referrer"
         # would make older browsers send "Origin: null" with the page's own buttons)
@@ -194,6 +194,17 @@ def _cannot_moderate(token: str, comment: Comment | None, words: str | None) -> 
     if compose.words_key(comment.body) != words:
         return "That comment was changed after the email was sent"
     return None
+
+
+@bp.get("/articles/<slug>/comments/<id:comment_id>/email")
+def asked(slug: str, comment_id: int):
+    """Where a comment posted without JavaScript, with "Email me when someone replies"
+    ticked, lands: what happens next, and the way to the comment. The same for everyone
+    (it names no one), so it stores and reveals nothing."""
+    article, _ = article_or_404(slug)
+    return render_template(
+        "mail/asked.html", article=article, comment_id=comment_id, text=subscriptions.REPLIES_ASKED
+    )
 
 
 @bp.post("/articles/<slug>/follow")
