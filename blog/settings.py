@@ -86,6 +86,8 @@ DEFAULTS = {
     "MAIL_DIGEST_MINUTES": 60,
     # Held comments reach OWNER_EMAIL one per email (0), or in digests every N minutes.
     "MAIL_OWNER_DIGEST_MINUTES": 0,
+    # Messages sent, failed or dropped are deleted after this many days.
+    "MAIL_KEEP_DAYS": 30,
     # Requests for email (a ticked box, a follow) heard from one client in an hour; more
     # are ignored, so no one can use the forms to mail strangers.
     "MAIL_CONFIRMATIONS_PER_HOUR": 5,

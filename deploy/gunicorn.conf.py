@@ -25,3 +25,13 @@ def post_fork(server, worker):
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
     if os.getppid() != server.pid:  # the master died before the line above
         os.kill(os.getpid(), signal.SIGTERM)
+
+
+def post_worker_init(worker):
+    """Each worker's mail sender starts with the worker (MAIL_SENDER "thread"), so that
+    queued mail and retries go out after a restart even before anyone visits."""
+    app = worker.wsgi  # the Flask app gunicorn loaded (app:app)
+    if app.config.get("MAIL_SENDER") == "thread":
+        from blog.mail import sender
+
+        sender.start_thread(app)

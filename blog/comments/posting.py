@@ -58,6 +58,7 @@ class NewComment:
     by_owner: bool = False
     owner_key: str | None = None
     secret: str = ""  # for the writer's cookie; only its hash (owner_key) is stored
+    mail_heard: bool = True  # False: asked for email past the network's hourly allowance
 
     def set_body(self, text: str) -> None:
         self.body, self.body_html = text, comment_to_html(text)
@@ -109,7 +110,9 @@ def store(
             if comment.status == CommentStatus.PUBLISHED:
                 count, _ = record_change(article.id, published_delta=1, link=link)
             # its mail, stored with it (see mail/outbox.py)
-            triggers.comment_stored(link, article, comment, bool(form.notify.data), comment.status)
+            comment.mail_heard = triggers.comment_stored(
+                link, article, comment, bool(form.notify.data), comment.status
+            )
     except hot_sql.integrity_error(db.engine):
         if parent is not None and _EXISTS.first(link, comment_id=parent.id) is None:
             raise Refused(422, PARENT_GONE) from None  # deleted while this was on its way

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from ..articles.views import article_or_404, render_article
 from ..extensions import db
-from ..mail.subscriptions import REPLIES_ASKED
+from ..mail.subscriptions import REPLIES_ASKED, TOO_MANY_ASKS
 from ..models import Article, Comment, CommentStatus
 from ..speed import pages
 from ..web import errors
@@ -301,16 +301,24 @@ def answer_created(
                 ),
                 comment_count=comment_count,
                 form_html=None if parent else fresh_form(article),
-                status_message=" ".join([THANKS[comment.status]] + [REPLIES_ASKED] * asked_mail),
+                status_message=" ".join([THANKS[comment.status], *mail_words(asked_mail, comment)]),
             )
         )
     elif asked_mail:  # the page that says what happens next, linking to the comment
-        where = url_for("mail.asked", slug=article.slug, comment_id=comment.id)
+        busy = None if comment.mail_heard else 1
+        where = url_for("mail.asked", slug=article.slug, comment_id=comment.id, busy=busy)
         response = redirect(where, 303)
     else:
         response = redirect(comment_location(article, comment), 303)
     own_comments.remember(response, comment.id, comment.secret)  # past shared caches too
     return response
+
+
+def mail_words(asked: bool, comment: NewComment) -> list[str]:
+    """What a writer who ticked "Email me when someone replies" is told."""
+    if not asked:
+        return []
+    return [REPLIES_ASKED if comment.mail_heard else TOO_MANY_ASKS]
 
 
 def reply_list_for(parent: Comment | None) -> str | None:

@@ -13,7 +13,7 @@ from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import delete, func
 
 from ..extensions import db
-from ..models import Subscriber, utcnow
+from ..models import OutboxMessage, OutboxStatus, Subscriber, utcnow
 from ..web import errors
 from . import digests, outbox
 
@@ -29,7 +29,22 @@ def run_once(now=None) -> dict[str, int]:
     written = digests.write_due(now)
     counts = outbox.deliver_due(now)
     _forget_unconfirmed(now)
+    _forget_old_messages(now)
     return {"digests": written, **counts}
+
+
+def _forget_old_messages(now) -> None:
+    """Messages that went (or never will) are kept MAIL_KEEP_DAYS for the Outbox page,
+    then deleted with the addresses and words in them."""
+    db.session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.status.in_(
+                (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.DROPPED)
+            ),
+            OutboxMessage.created_at < now - timedelta(days=current_app.config["MAIL_KEEP_DAYS"]),
+        )
+    )
+    db.session.commit()
 
 
 def _forget_unconfirmed(now) -> None:

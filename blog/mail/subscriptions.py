@@ -19,6 +19,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..models import (
     Article,
     Comment,
+    OutboxMessage,
+    OutboxStatus,
     Subscriber,
     Subscription,
     SubscriptionKind,
@@ -35,6 +37,11 @@ CONFIRMATION_EVERY = timedelta(hours=24)
 REPLIES_ASKED = (
     "We will email you when someone replies, once your address is confirmed: unless it"
     " already is, look for our message (in the spam folder too)."
+)
+# Past the client's hourly allowance: true for everyone, whatever their address.
+TOO_MANY_ASKS = (
+    "Too many requests for email came from your network this hour: if your address is not"
+    " confirmed yet, we sent nothing. Please ask again later."
 )
 
 _INSERTS: dict[str, Prepared] = {}
@@ -88,9 +95,10 @@ def ask(
     client_key: str,
     comment_id: int | None = None,
     now: datetime | None = None,
-) -> None:
+) -> bool:
     """`email` asks for replies to comment `comment_id`, or (without it) for every new
-    comment on `article`. In the caller's transaction.
+    comment on `article`. In the caller's transaction. False if the client is past its
+    hourly allowance (the reader is told so).
 
     Every ask counts against the client's hourly allowance, whatever becomes of it, so
     that what a client can observe never depends on someone else's address. Past the
@@ -98,12 +106,12 @@ def ask(
     now = now or utcnow()
     address = mailable(email)
     if address is None:
-        return
+        return True  # the forms refuse such addresses before
     per_hour = current_app.config["MAIL_CONFIRMATIONS_PER_HOUR"]
     heard = throttle.hit(f"mail-ask:{client_key}", 3600, link) <= per_hour
     row = _SUBSCRIBER.first(link, email=address)
     if not heard and (row is None or row[1] is None):
-        return  # over the limit, an address not confirmed: nothing stored, nothing sent
+        return False  # over the limit, an address not confirmed: nothing stored or sent
     subscriber_id, confirmed = subscriber_for(link, address, now)
     kind = SubscriptionKind.REPLIES if comment_id else SubscriptionKind.ARTICLE
     _insert_ignoring_repeats(
@@ -123,7 +131,7 @@ def ask(
         now=now,
     ).close()
     if confirmed:
-        return
+        return heard
     # One statement decides, so two requests at once send one confirmation between them.
     with closing(
         _CLAIM_CONFIRMATION.execute(
@@ -131,10 +139,11 @@ def ask(
         )
     ) as claimed:
         if claimed.rowcount != 1:
-            return
+            return heard
     message = compose.confirmation(address, subscriber_id, article, not comment_id, now)
     message.client_key = client_key
     outbox.queue(link, message, now)
+    return heard
 
 
 def confirm(subscriber: Subscriber) -> None:
@@ -176,11 +185,19 @@ def stop(session, subscription: Subscription) -> int:
 
 
 def stop_all(session, subscriber: Subscriber) -> int:
-    """Delete every subscription of the address and its confirmation: nothing more is sent
-    to it until it opts in again. Returns how many stopped (caller commits)."""
+    """Delete every subscription of the address, its confirmation, and the messages kept
+    for it (a queued one is not sent): nothing more goes to it until it opts in again. The
+    day's clock starts again now, so no one can have a confirmation sent to it at once,
+    and its earlier confirmation links stop working. Returns how many stopped (caller
+    commits)."""
     stopped = session.execute(
         delete(Subscription).where(Subscription.subscriber_id == subscriber.id)
     ).rowcount
-    # opting in again may ask for a confirmation at once
-    subscriber.confirmed_at = subscriber.confirmation_sent_at = None
+    session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.recipient == subscriber.email,
+            OutboxMessage.status != OutboxStatus.SENDING,  # its sender is about to say how it went
+        )
+    )
+    subscriber.confirmed_at, subscriber.confirmation_sent_at = None, utcnow()
     return stopped

@@ -11,9 +11,10 @@ so the messages are stored with it or not at all (see outbox.py).
 """
 
 from flask import current_app
-from sqlalchemy import Integer, String, bindparam, cast, select
+from sqlalchemy import Integer, String, bindparam, cast, exists, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
 
 from ..models import (
     Article,
@@ -34,6 +35,7 @@ _CONFIRMED_ON_COMMENT = Prepared(
         Subscriber.confirmed_at.is_not(None),
     )
 )
+_ASKED_FOR_REPLIES = aliased(Subscription)
 _FOLLOWERS = (
     select(Subscription.id, cast(bindparam("comment_id", type_=Integer()), Integer()))
     .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
@@ -41,6 +43,11 @@ _FOLLOWERS = (
         Subscription.article_id == bindparam("article_id", type_=Integer()),
         Subscriber.confirmed_at.is_not(None),
         Subscriber.email != bindparam("writer", type_=String()),
+        # a follower who hears of this reply on its own is not told twice
+        ~exists().where(
+            _ASKED_FOR_REPLIES.subscriber_id == Subscription.subscriber_id,
+            _ASKED_FOR_REPLIES.comment_id == bindparam("parent_id", type_=Integer()),
+        ),
     )
 )
 _TO_DIGESTS: dict[str, Prepared] = {}
@@ -59,15 +66,18 @@ def _to_digests(dialect: str) -> Prepared:
     return _TO_DIGESTS[dialect]
 
 
-def comment_stored(link: Link, article: Article, comment, wants_mail: bool, status: str) -> None:
-    """A new comment (or reply) was inserted with `status`. Spam asks for nothing."""
+def comment_stored(link: Link, article: Article, comment, wants_mail: bool, status: str) -> bool:
+    """A new comment (or reply) was inserted with `status`. Spam asks for nothing. False
+    if its writer asked for email past their network's hourly allowance."""
+    heard = True
     if wants_mail and comment.author_email and status != "spam":
         client = throttle.client_fingerprint(network=True)
-        subscriptions.ask(link, comment.author_email, article, client, comment.id)
+        heard = subscriptions.ask(link, comment.author_email, article, client, comment.id)
     if status == "published":
         comment_published(link, article, comment, approved=False)
     elif status == "pending":
         comment_held(link, article, comment)
+    return heard
 
 
 def comment_published(link: Link, article: Article, comment, approved: bool = True) -> None:
@@ -99,7 +109,11 @@ def comment_published(link: Link, article: Article, comment, approved: bool = Tr
             )
             queued = True
     _to_digests(link.dialect.name).execute(
-        link, comment_id=comment.id, article_id=article.id, writer=writer
+        link,
+        comment_id=comment.id,
+        article_id=article.id,
+        writer=writer,
+        parent_id=comment.parent_id,
     ).close()
     if queued:
         sender.nudge_after_request()

@@ -6,7 +6,7 @@ before the POST, so mail scanners that fetch every link change nothing. These pa
 for their recipient alone: never stored by a cache, never indexed, never sent as referrer.
 """
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 from sqlalchemy.exc import IntegrityError
 
 from ..admin import moderation
@@ -112,9 +112,9 @@ NOTHING_TO_CONFIRM = (
     " changed; to get email, tick the box on a comment form again.",
 )
 NEWER_LINK = (
-    "A newer email was sent",
-    "We sent this address a newer confirmation message since this one: please use the link"
-    " in the newest. Nothing was changed.",
+    "This link no longer works",
+    "A newer confirmation message was sent to this address since this one, or the address"
+    " stopped all email: please use the link in the newest message. Nothing was changed.",
 )
 
 
@@ -202,9 +202,11 @@ def asked(slug: str, comment_id: int):
     ticked, lands: what happens next, and the way to the comment. The same for everyone
     (it names no one), so it stores and reveals nothing."""
     article, _ = article_or_404(slug)
-    return render_template(
-        "mail/asked.html", article=article, comment_id=comment_id, text=subscriptions.REPLIES_ASKED
-    )
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.article_id != article.id:
+        abort(404, description="That comment is not available. It may have been removed.")
+    words = subscriptions.TOO_MANY_ASKS if request.args.get("busy") else subscriptions.REPLIES_ASKED
+    return render_template("mail/asked.html", article=article, comment_id=comment_id, text=words)
 
 
 @bp.post("/articles/<slug>/follow")
@@ -220,8 +222,12 @@ def follow(slug: str):
         db.session.commit()
         message = "You have asked many times in the last hour. Please try again later."
         return _follow_answer(article, form, message, 429)
-    subscriptions.ask(in_session(), form.email.data, article, throttle.client_fingerprint(True))
+    heard = subscriptions.ask(
+        in_session(), form.email.data, article, throttle.client_fingerprint(True)
+    )
     db.session.commit()
+    if not heard:
+        return _follow_answer(article, form, subscriptions.TOO_MANY_ASKS, 429)
     sender.nudge_after_request()
     message = ASKED.format(email=form.email.data)
     return _follow_answer(article, FollowForm(formdata=None), message, 200)

@@ -7,6 +7,7 @@ import re
 from journey import assert_no_violations
 from playwright.sync_api import expect
 from test_conversation_journeys import DEMO, comment_id, fill, seed_demo
+from test_moderation_journey import PASSWORD, add_admin
 
 from blog.mail import sender
 
@@ -80,6 +81,10 @@ def test_reply_notifications_from_opt_in_to_one_click_unsubscribe(
     expect(other.locator(f"#replies-{ann} > li")).to_have_count(2)
     deliver(data)
     assert smtp_server.to("ann@example.com") == [confirmation, notice]
+    page.goto(unsubscribe)  # and now everything
+    page.get_by_role("button", name="Stop all email to this address").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Stopped")
+    assert_no_violations(page, "stopped page")
     other.context.close()
 
 
@@ -105,10 +110,20 @@ def test_the_owner_approves_from_the_email_on_a_device_never_signed_in(
     assert_no_violations(owner, "moderation confirmation page")
     owner.get_by_role("button", name="Approve and publish").click()
     expect(owner.get_by_role("heading", level=1)).to_have_text("Approved: the comment is published")
+    assert_no_violations(owner, "moderated page")
     owner.goto(DEMO)
     expect(owner.locator("#comment-list")).to_contain_text("Please let me in.")
     owner.goto(approve)
     expect(owner.get_by_role("heading", level=1)).to_have_text("This link was already used")
+    assert_no_violations(owner, "used link page")
+    data(add_admin)  # the Outbox, as the owner sees it
+    owner.goto("/admin/outbox?status=sent")
+    owner.get_by_label("Username").fill("owner")
+    owner.get_by_label("Password").fill(PASSWORD)
+    owner.get_by_role("button", name="Sign in").click()
+    expect(owner.get_by_role("heading", level=1)).to_have_text("Outbox: sent messages")
+    expect(owner.locator("table.outbox")).to_contain_text("owner@example.com")
+    assert_no_violations(owner, "Outbox page")
     owner.context.close()
 
 

@@ -282,3 +282,28 @@ def test_10_a_chunked_body_that_is_not_a_form_is_413_when_too_large(demo_databas
     with serving(demo_database, tmp_path) as blog:
         body = b'{"comment-body": "' + b"x" * 70_000 + b'"}'
         assert blog.chunked_post("application/json", body).status == 413
+
+
+def test_workers_send_queued_mail_after_a_restart_before_anyone_visits(demo_database, tmp_path):
+    """Mail queued before a restart goes out from the new workers' threads at once; the
+    console backend prints it into the server's log."""
+    database = tmp_path / "blog.sqlite3"
+    with sqlite3.connect(demo_database) as source, sqlite3.connect(database) as copy:
+        source.backup(copy)
+        due = "2026-01-01 00:00:00.000000"
+        copy.execute(
+            "INSERT INTO outbox (kind, recipient, subject, text_body, html_body, headers,"
+            " message_id, status, attempts, created_at, next_attempt_at, expires_at)"
+            " VALUES ('test', 'ann@example.com', 'Waiting since the restart', 'Hello.',"
+            " '<p>Hello.</p>', '{}', '<m1@127.0.0.1>', 'queued', 0, ?, ?, '2999-01-01')",
+            (due, due),
+        )
+    with serving(demo_database, tmp_path, database=database) as blog:
+        deadline = time.monotonic() + 20
+        while "Subject: Waiting since the restart" not in blog.log.read_text():
+            assert time.monotonic() < deadline, blog.log.read_text()[-2000:]
+            time.sleep(0.1)
+        time.sleep(1)  # the other worker's thread has looked too by now
+        assert blog.log.read_text().count("Subject: Waiting since the restart") == 1
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT status FROM outbox").fetchall() == [("sent",)]
