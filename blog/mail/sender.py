@@ -23,13 +23,21 @@ log = logging.getLogger(__name__)
 FORGET_UNCONFIRMED = timedelta(days=8)
 
 
+# Forgetting is a write (a moment of SQLite's write lock): an hourly chore, not every round.
+TIDY_EVERY = timedelta(hours=1)
+_last_tidy: list = []  # when this process last tidied
+
+
 def run_once(now=None) -> dict[str, int]:
-    """One round: write due digests, send due messages, forget stale requests."""
+    """One round: write due digests, send due messages, and now and then forget stale
+    requests and old messages."""
     now = now or utcnow()
     written = digests.write_due(now)
     counts = outbox.deliver_due(now)
-    _forget_unconfirmed(now)
-    _forget_old_messages(now)
+    if not _last_tidy or abs(now - _last_tidy[0]) >= TIDY_EVERY:
+        _forget_unconfirmed(now)
+        _forget_old_messages(now)
+        _last_tidy[:] = [now]
     return {"digests": written, **counts}
 
 
