@@ -20,6 +20,7 @@ import pytest
 from served import flask_commands, start_gunicorn, workers_of
 
 from bench.nginx import free_port, stop
+from blog.models import utcnow
 
 ARTICLE = "/articles/saying-no-without-a-speech"
 STARTED = re.compile(r'name="comment-started" type="hidden" value="([^"]*)"')
@@ -290,7 +291,7 @@ def test_workers_send_queued_mail_after_a_restart_before_anyone_visits(demo_data
     database = tmp_path / "blog.sqlite3"
     with sqlite3.connect(demo_database) as source, sqlite3.connect(database) as copy:
         source.backup(copy)
-        due = "2026-01-01 00:00:00.000000"
+        due = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")  # queued just before the restart
         copy.execute(
             "INSERT INTO outbox (kind, recipient, subject, text_body, html_body, headers,"
             " message_id, status, attempts, created_at, next_attempt_at, expires_at)"
