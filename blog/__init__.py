@@ -15,6 +15,7 @@ from .comments import live as live_comments
 from .comments import views as comment_views
 from .comments.antispam import started_token
 from .extensions import csrf, db, migrate
+from .feeds import views as feed_views
 from .speed import hot_sql
 from .web import cookies, errors, params, security, sessions, templating
 
@@ -74,6 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(comment_editing.bp)
     app.register_blueprint(live_comments.bp)
     app.register_blueprint(cookies.bp)
+    app.register_blueprint(feed_views.bp)
     app.register_blueprint(admin_views.bp)
     # Public forms, protected by the origin check (web/origin.py) instead of tokens.
     csrf.exempt(comment_views.create)
