@@ -7,7 +7,10 @@ from datetime import datetime
 import feedparser
 import pytest
 from defusedxml import ElementTree
+from sqlalchemy import select
 from support import make_article
+
+from blog.extensions import db
 
 
 @pytest.fixture
@@ -83,3 +86,32 @@ def test_an_empty_blog_has_a_valid_feed(client):
     feed = feedparser.parse(client.get("/feed.atom").data)
     assert not feed.bozo and feed.entries == []
     assert client.get("/feed.atom").headers["ETag"] == client.get("/feed.atom").headers["ETag"]
+
+
+def test_comment_feeds_list_published_comments_with_permalinks(app, client, articles):
+    from support import add_comments
+
+    from blog.models import Article, CommentStatus
+
+    with app.app_context():
+        quiet = db.session.scalar(select(Article).where(Article.slug == "a-quiet-article"))
+        add_comments(quiet, 2)
+        add_comments(quiet, 1, status=CommentStatus.PENDING, start=datetime(2009, 1, 1))
+        hidden = db.session.scalar(select(Article).where(Article.slug == "hidden-draft"))
+        add_comments(hidden, 1, start=datetime(2010, 1, 1))
+    one = feedparser.parse(client.get("/articles/a-quiet-article/comments.atom").data)
+    assert not one.bozo and one.feed.title == "Comments on Older <Thoughts> & More"
+    assert [e.title for e in one.entries] == [
+        "Reader 2 on Older <Thoughts> & More",
+        "Reader 1 on Older <Thoughts> & More",
+    ]
+    assert one.entries[0].link.startswith("http://localhost/articles/a-quiet-article/comments/")
+    assert "reader2@example.com" not in client.get("/comments.atom").get_data(as_text=True)
+    every = feedparser.parse(client.get("/comments.atom").data)
+    assert len(every.entries) == 2  # not the held one, nor the draft's
+    assert client.get("/articles/hidden-draft/comments.atom").status_code == 404
+    assert client.get("/articles/no-such/comments.atom").status_code == 404
+    html = client.get("/articles/a-quiet-article").get_data(as_text=True)
+    assert 'href="/articles/a-quiet-article/comments.atom"' in html
+    etag = client.get("/comments.atom").headers["ETag"]
+    assert client.get("/comments.atom", headers={"If-None-Match": etag}).status_code == 304

@@ -1,4 +1,5 @@
-"""The Atom feed of articles (made with feedgen), sitemap.xml and robots.txt.
+"""Atom feeds (made with feedgen) of the articles, of one article's comments and of recent
+comments site-wide; sitemap.xml and robots.txt.
 
 Every address in them comes from SITE_URL, never from the request. Each answer carries an
 ETag of its own bytes and is public with revalidation, so a feed reader polling an
@@ -8,11 +9,13 @@ unchanged feed gets a 304.
 from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
+from ..articles.queries import published_article_or_none
 from ..extensions import db
-from ..models import Article
+from ..models import Article, Comment, CommentStatus
 from ..speed.pages import PUBLIC
 from ..web.templating import absolute_url
 
@@ -69,6 +72,70 @@ def articles_feed():
         entry.summary(article.meta_description)
         entry.content(article.body_html, type="html")
     return _answer(feed.atom_str(pretty=False).decode(), "application/atom+xml")
+
+
+COMMENT_ENTRIES = 50
+
+
+def _comments_feed(title: str, self_url: str, page_url: str, comments: list) -> Response:
+    """The newest published comments, each linking to its permalink."""
+    feed = FeedGenerator()
+    feed.id(self_url)
+    feed.title(title)
+    feed.link(href=page_url, rel="alternate")
+    feed.link(href=self_url, rel="self")
+    feed.language("en")
+    changed = [c.edited_at or c.created_at for c in comments]
+    feed.updated(_utc(max(changed, default=EMPTY_SINCE)))
+    for comment in reversed(comments):  # feedgen puts each new entry first
+        url = absolute_url("comments.permalink", slug=comment.article.slug, comment_id=comment.id)
+        entry = feed.add_entry()
+        entry.id(url)
+        entry.title(f"{comment.author_name} on {comment.article.title}")
+        entry.link(href=url, rel="alternate")
+        entry.author(name=comment.author_name)
+        entry.published(_utc(comment.created_at))
+        entry.updated(_utc(comment.edited_at or comment.created_at))
+        entry.content(comment.body_html, type="html")
+    return _answer(feed.atom_str(pretty=False).decode(), "application/atom+xml")
+
+
+def newest_comments(*conditions) -> list[Comment]:
+    """Published comments on published articles, newest first."""
+    stmt = (
+        select(Comment)
+        .join(Comment.article)
+        .options(contains_eager(Comment.article))
+        .where(
+            Comment.status == CommentStatus.PUBLISHED, Article.is_published.is_(True), *conditions
+        )
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(COMMENT_ENTRIES)
+    )
+    return list(db.session.scalars(stmt))
+
+
+@bp.get("/articles/<slug>/comments.atom")
+def article_comments_feed(slug: str):
+    article = published_article_or_none(slug)
+    if article is None:
+        abort(404, description="We could not find that article.")
+    return _comments_feed(
+        f"Comments on {article.title}",
+        absolute_url("feeds.article_comments_feed", slug=slug),
+        absolute_url("articles.show", slug=slug) + "#comments",
+        newest_comments(Comment.article_id == article.id),
+    )
+
+
+@bp.get("/comments.atom")
+def comments_feed():
+    return _comments_feed(
+        f"Recent comments on {current_app.config['SITE_NAME']}",
+        absolute_url("feeds.comments_feed"),
+        absolute_url("articles.index"),
+        newest_comments(),
+    )
 
 
 @bp.get("/sitemap.xml")
