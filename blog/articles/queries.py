@@ -8,10 +8,12 @@ from ..models import Article
 from ..speed.hot_sql import Prepared, for_request
 from ..speed.pages import Version
 
+# What readers may see, and in which order: every listing of articles uses these.
+PUBLISHED = Article.is_published.is_(True)
+NEWEST_FIRST = (Article.published_at.desc(), Article.id.desc())
+
 # Built once: the article page runs this whenever its cached copy is out of date.
-_PUBLISHED_BY_SLUG = select(Article).where(
-    Article.slug == bindparam("slug"), Article.is_published.is_(True)
-)
+_PUBLISHED_BY_SLUG = select(Article).where(Article.slug == bindparam("slug"), PUBLISHED)
 
 
 def published_article_or_none(slug: str) -> Article | None:
@@ -21,12 +23,18 @@ def published_article_or_none(slug: str) -> Article | None:
 def _listing(*columns, later_page: bool):
     """Published articles newest first, `size` of them; on a later page, those older than
     the article `before_id`."""
-    stmt = select(*columns).where(Article.is_published.is_(True))
+    stmt = select(*columns).where(PUBLISHED)
     if later_page:
         before_id = bindparam("before_id", type_=Integer())
         stmt = stmt.where(beyond(Article.published_at, Article.id, before_id, older=True))
-    order = (Article.published_at.desc(), Article.id.desc())
-    return stmt.order_by(*order).limit(bindparam("size", type_=Integer()))
+    return stmt.order_by(*NEWEST_FIRST).limit(bindparam("size", type_=Integer()))
+
+
+def published_articles(limit: int | None = None) -> list[Article]:
+    """Every published article, or the newest `limit`, newest first (feeds, the sitemap)."""
+    return list(
+        db.session.scalars(select(Article).where(PUBLISHED).order_by(*NEWEST_FIRST).limit(limit))
+    )
 
 
 def article_page(before_id: int | None, limit: int) -> tuple[list[Article], int | None]:

@@ -13,9 +13,9 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from ..articles.queries import published_article_or_none
+from ..articles.queries import PUBLISHED, published_article_or_none, published_articles
 from ..extensions import db
-from ..models import Article, Comment, CommentStatus
+from ..models import Comment, CommentStatus
 from ..speed.pages import PUBLIC
 from ..web.templating import absolute_url
 
@@ -23,16 +23,6 @@ bp = Blueprint("feeds", __name__)
 
 FEED_ENTRIES = 20
 EMPTY_SINCE = datetime(2000, 1, 1)
-
-
-def published_newest_first(limit: int | None = None) -> list[Article]:
-    stmt = (
-        select(Article)
-        .where(Article.is_published.is_(True))
-        .order_by(Article.published_at.desc(), Article.id.desc())
-        .limit(limit)
-    )
-    return list(db.session.scalars(stmt))
 
 
 def _answer(body: str, mimetype: str) -> Response:
@@ -49,7 +39,7 @@ def _utc(moment):
 
 @bp.get("/feed.atom")
 def articles_feed():
-    articles = published_newest_first(FEED_ENTRIES)
+    articles = published_articles(FEED_ENTRIES)
     feed = FeedGenerator()
     home = absolute_url("articles.index")
     feed.id(home)
@@ -106,9 +96,7 @@ def newest_comments(*conditions) -> list[Comment]:
         select(Comment)
         .join(Comment.article)
         .options(contains_eager(Comment.article))
-        .where(
-            Comment.status == CommentStatus.PUBLISHED, Article.is_published.is_(True), *conditions
-        )
+        .where(Comment.status == CommentStatus.PUBLISHED, PUBLISHED, *conditions)
         .order_by(Comment.created_at.desc(), Comment.id.desc())
         .limit(COMMENT_ENTRIES)
     )
@@ -140,7 +128,7 @@ def comments_feed():
 
 @bp.get("/sitemap.xml")
 def sitemap():
-    articles = published_newest_first()
+    articles = published_articles()
     body = render_template("feeds/sitemap.xml", articles=articles)
     return _answer(body, "application/xml")
 

@@ -93,9 +93,9 @@ def comment_published(link: Link, article: Article, comment, approved: bool = Tr
                 continue  # their own reply to themselves
             if approved and outbox.already_queued(link, "reply", comment.id, email):
                 continue
-            message = compose.reply_notice(email, subscriber_id, subscription_id, article, comment)
-            message.comment_id = comment.id
-            outbox.queue(link, message)
+            outbox.queue(
+                link, compose.reply_notice(email, subscriber_id, subscription_id, article, comment)
+            )
             queued = True
     if approved:
         for subscription_id, subscriber_id, email in _CONFIRMED_ON_COMMENT.all(

@@ -82,9 +82,7 @@ def confirm(token: str):
     except (links.BadLink, links.ExpiredLink) as error:
         return _problem(error)
     article = db.session.get(Article, payload["a"])
-    subscriber = db.session.get(Subscriber, payload["s"])
-    if subscriber is not None and subscriber.email != payload.get("e"):
-        subscriber = None  # the id was given to someone else since
+    subscriber = _subscriber_named(payload)
     if subscriber is not None and subscriber.confirmed_at is not None:
         return render_template("mail/confirmed.html", email=subscriber.email, article=article)
     requests = subscriptions.requests_of(db.session, subscriber) if subscriber else []
@@ -118,6 +116,13 @@ NEWER_LINK = (
 )
 
 
+def _subscriber_named(payload: dict) -> Subscriber | None:
+    """The subscriber a link names, by id and address: an id given to someone else since
+    (the first was forgotten) is not theirs to confirm or stop."""
+    subscriber = db.session.get(Subscriber, payload["s"])
+    return subscriber if subscriber is not None and subscriber.email == payload.get("e") else None
+
+
 def _notice(notice: tuple[str, str], article=None):
     title, text = notice
     return render_template("mail/notice.html", title=title, text=text, article=article), 410
@@ -129,9 +134,7 @@ def unsubscribe(token: str):
         payload = _read(links.UNSUBSCRIBE, token, "s", "u")
     except (links.BadLink, links.ExpiredLink) as error:
         return _problem(error)
-    subscriber = db.session.get(Subscriber, payload["s"])
-    if subscriber is not None and subscriber.email != payload.get("e"):
-        subscriber = None  # the id was given to someone else since: not theirs to stop
+    subscriber = _subscriber_named(payload)
     subscription = db.session.get(Subscription, payload["u"]) if subscriber else None
     if subscription is not None and subscription.subscriber_id != subscriber.id:
         subscription = None
@@ -166,7 +169,7 @@ def moderate(token: str):
     comment = db.session.get(Comment, payload["c"])
     problem = _cannot_moderate(token, comment, payload.get("v"))
     if problem:
-        return render_template("mail/notice.html", title=problem, text=_QUEUE_HINT), 410
+        return _notice((problem, _QUEUE_HINT))
     form = ModerateForm()
     if not form.validate_on_submit():
         return render_template("mail/moderate.html", form=form, comment=comment, action=action)
@@ -176,7 +179,7 @@ def moderate(token: str):
         db.session.commit()
     except IntegrityError:  # the same link, used at the same moment
         db.session.rollback()
-        return render_template("mail/notice.html", title=USED, text=_QUEUE_HINT), 410
+        return _notice((USED, _QUEUE_HINT))
     return render_template("mail/moderated.html", comment=comment, action=action)
 
 
