@@ -11,11 +11,10 @@ from sqlalchemy import func, select
 
 from . import demo
 from .admin import auth
-from .articles.publishing import ImportProblem, article_from_file
-from .articles.revisions import record_change
+from .articles.publishing import ImportProblem, form_from_file, import_file
 from .data import cli as data_cli
 from .extensions import db
-from .models import AdminUser, Article, Comment, CommentStatus, thread_place
+from .models import AdminUser, Article, Comment, CommentStatus, thread_place, utcnow
 
 
 def _demo_article(spec: dict) -> Article:
@@ -104,39 +103,30 @@ def register(app: Flask) -> None:
     @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
     @click.option("--replace", is_flag=True, help="Update the article with the same slug.")
     def import_article(path: Path, replace: bool) -> None:
-        """Publish a Markdown file with front matter as an article."""
+        """Publish a Markdown file with front matter as an article (checked as the
+        editor checks a save)."""
         flask_migrate.upgrade()
         try:
-            article = article_from_file(path)
+            slug = form_from_file(path).slug.data
+            existing = db.session.scalar(select(Article).where(Article.slug == slug))
+            if existing is not None and not replace:
+                raise click.ClickException(
+                    f"{path}: an article with slug '{slug}' already exists "
+                    "(use --replace to update it)"
+                )
+            saved = import_file(path, existing)
         except ImportProblem as problem:
             raise click.ClickException(f"{path}: {problem}") from None
-        existing = db.session.scalar(select(Article).where(Article.slug == article.slug))
-        if existing is not None and not replace:
-            raise click.ClickException(
-                f"{path}: an article with slug '{article.slug}' already exists "
-                "(use --replace to update it)"
-            )
-        if existing is not None:
-            for field in EDITABLE:
-                setattr(existing, field, getattr(article, field))
-            record_change(existing.id)  # readers' cached copies are now stale
-        else:
-            db.session.add(article)
         db.session.commit()
+        article = saved.article
         verb = "Updated" if existing is not None else "Published"
+        if not article.is_published:
+            verb = "Saved the draft"
+        elif article.published_at > utcnow():
+            verb = f"Scheduled for {article.published_at:%Y-%m-%d %H:%M} UTC"
         click.echo(f"{verb} '{article.title}' at /articles/{article.slug}")
 
 
-EDITABLE = (
-    "title",
-    "author",
-    "description",
-    "body_markdown",
-    "body_html",
-    "copyright_year",
-    "copyright_holder",
-    "published_at",
-)
 
 
 def register_admin_commands(app: Flask) -> None:

@@ -6,7 +6,20 @@ import enum
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, Text, event, false
+from sqlalchemy import (
+    DDL,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    event,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .extensions import db
@@ -51,10 +64,16 @@ class Article(db.Model):
     # Where an imported article came from ("wordpress:<site>:<post id>"): importing the
     # same file again adds nothing twice.
     import_key: Mapped[str | None] = mapped_column(String(300))
+    # The words of the body without markup: what search indexes and quotes.
+    body_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # One more on every save by the owner: a save from a page that showed an older one
+    # would overwrite changes it never saw, so it is refused (see articles/writing.py).
+    edit_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     comments: Mapped[list[Comment]] = relationship(
         back_populates="article", cascade="all, delete-orphan", passive_deletes=True
     )
+    tags: Mapped[list[Tag]] = relationship(secondary="article_tag", order_by="Tag.name")
 
     __table_args__ = (
         Index("ix_article_listing", "is_published", "published_at", "id"),
@@ -62,9 +81,10 @@ class Article(db.Model):
     )
 
     def set_body(self, markdown: str) -> None:
-        """Store the Markdown and its sanitized HTML, rendered once here."""
+        """Store the Markdown, its sanitized HTML and its plain words, made once here."""
         self.body_markdown = markdown
         self.body_html = markdown_to_html(markdown)
+        self.body_text = plain_text(self.body_html)
 
     @property
     def meta_description(self) -> str:
@@ -76,6 +96,89 @@ class Article(db.Model):
 def _summarize(_mapper, _connection, article: Article) -> None:
     """The excerpt readers and search engines see, computed when saved, not per request."""
     article.summary = cut_at_word(article.description or plain_text(article.body_html), 155)
+
+
+# What readers may see: an article the owner published whose time has come. "Now" is taken
+# as each query runs, so a scheduled article appears on its own, with no process running,
+# and every cache keyed on what these queries return follows.
+PUBLISHED = and_(
+    Article.is_published.is_(True),
+    Article.published_at <= bindparam("now", type_=DateTime(), callable_=utcnow),
+)
+
+
+class Tag(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)  # its address: /tags/<slug>
+    name: Mapped[str] = mapped_column(String(40))
+
+
+article_tag = Table(
+    "article_tag",
+    db.metadata,
+    Column("article_id", ForeignKey("article.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_article_tag_tag", "tag_id", "article_id"),
+)
+
+
+class OldSlug(db.Model):
+    """A slug an article had before: its old addresses answer with a redirect, and no
+    other article may take it."""
+
+    __tablename__ = "old_slug"
+
+    slug: Mapped[str] = mapped_column(String(200), primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), index=True
+    )
+
+
+# Search on SQLite: an FTS5 index of the articles' titles and words, kept by triggers so
+# that every way of writing an article (the editor, imports, restores) keeps it current.
+# PostgreSQL searches an expression index instead (migration 0006). See search/queries.py.
+SQLITE_SEARCH_DDL = (
+    """CREATE VIRTUAL TABLE IF NOT EXISTS article_search USING fts5(
+        title, body_text, content='article', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2')""",
+    """CREATE TRIGGER IF NOT EXISTS article_search_insert AFTER INSERT ON article BEGIN
+        INSERT INTO article_search(rowid, title, body_text)
+        VALUES (new.id, new.title, new.body_text);
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS article_search_delete AFTER DELETE ON article BEGIN
+        INSERT INTO article_search(article_search, rowid, title, body_text)
+        VALUES ('delete', old.id, old.title, old.body_text);
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS article_search_update
+    AFTER UPDATE OF title, body_text ON article BEGIN
+        INSERT INTO article_search(article_search, rowid, title, body_text)
+        VALUES ('delete', old.id, old.title, old.body_text);
+        INSERT INTO article_search(rowid, title, body_text)
+        VALUES (new.id, new.title, new.body_text);
+    END""",
+)
+POSTGRES_SEARCH_DDL = (
+    "CREATE INDEX IF NOT EXISTS ix_article_search ON article USING gin "
+    "(to_tsvector('english', title || ' ' || body_text))",
+)
+for _statement in SQLITE_SEARCH_DDL:
+    event.listen(Article.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in POSTGRES_SEARCH_DDL:
+    event.listen(
+        Article.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")
+    )
+
+
+def described_by_models(name: str | None, _type: str, _parents: dict) -> bool:
+    """For Alembic's comparisons: the search index is not a model (see above)."""
+    return not (name or "").startswith(("article_search", "ix_article_search"))
+
+
+event.listen(
+    Article.__table__,
+    "before_drop",
+    DDL("DROP TABLE IF EXISTS article_search").execute_if(dialect="sqlite"),
+)
 
 
 class Comment(db.Model):

@@ -10,6 +10,8 @@ transactions alone, which this does for the migration's connection only.
 from alembic import context
 from flask import current_app
 
+from blog.models import described_by_models
+
 
 def run_migrations() -> None:
     if context.is_offline_mode():
@@ -18,6 +20,7 @@ def run_migrations() -> None:
     with migrate.db.engine.connect() as connection:
         options = {
             "compare_type": True,
+            "include_name": described_by_models,
             **migrate.configure_args,
             "render_as_batch": True,  # SQLite's ALTER TABLE does little: Alembic copies
             "transaction_per_migration": False,

@@ -179,7 +179,7 @@ def test_vendored_htmx_and_license_are_served(client):
 def import_article(runner, tmp_path, slug, title, *flags):
     source = tmp_path / f"{slug}.md"
     source.write_text(
-        f"---\ntitle: {title}\nslug: {slug}\nauthor: Ada Writer\ndate: 2030-01-01\n---\nBody.\n"
+        f"---\ntitle: {title}\nslug: {slug}\nauthor: Ada Writer\ndate: 2026-01-01\n---\nBody.\n"
     )
     result = runner.invoke(args=["import-article", *flags, str(source)])
     assert result.exit_code == 0, result.output

@@ -21,7 +21,7 @@ def test_init_db_is_idempotent(app, runner):
             connection.execute(sql("DROP TABLE alembic_version"))
     assert runner.invoke(args=["init-db"]).exit_code == 0
     again = runner.invoke(args=["init-db"])
-    assert again.exit_code == 0 and "Database ready (schema 0005)." in again.output
+    assert again.exit_code == 0 and "Database ready (schema 0006)." in again.output
 
 
 def test_seed_demo_loads_articles_with_comments_spanning_years(app, runner, client):
@@ -88,12 +88,12 @@ def test_import_article_publishes_a_markdown_file(app, runner, client, tmp_path)
 BAD = {
     "no front matter": ("Just text, no front matter.\n", "no front matter"),
     "missing fields": ("---\ntitle: Only a title\n---\nBody\n", "missing: slug, author, date"),
-    "bad slug": (GOOD.replace("notes-on-starting-over", "Not A Slug!"), "'slug' must be"),
+    "bad slug": (GOOD.replace("notes-on-starting-over", "Not A Slug!"), "'slug': Use lowercase"),
     "bad date": (GOOD.replace("2019-06-02", "last tuesday"), "'date' is not a date"),
     "bad yaml": ("---\ntitle: [unclosed\n---\nBody\n", "not valid YAML"),
     "empty body": (
         GOOD.split("---\n", 2)[0] + "---\n" + GOOD.split("---\n")[1] + "---\n\n",
-        "no body",
+        "'body': Please write the article's text.",
     ),
     "bad year": (GOOD.replace("copyright_year: 2018", "copyright_year: soon"), "copyright_year"),
 }

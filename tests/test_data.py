@@ -490,6 +490,11 @@ def test_a_backup_in_another_text_encoding_is_refused(blog, tmp_path, runner):
         made = backups.backup(tmp_path, keep=10)
     utf16 = tmp_path / "utf16.sqlite3"
     with closing(sqlite3.connect(utf16)) as other, closing(sqlite3.connect(made)) as good:
+        # iterdump cannot write out an FTS5 index: the copy goes without the search index
+        good.executescript(
+            "DROP TRIGGER article_search_insert; DROP TRIGGER article_search_update;"
+            " DROP TRIGGER article_search_delete; DROP TABLE article_search;"
+        )
         other.execute("PRAGMA encoding='UTF-16le'")
         other.executescript("\n".join(good.iterdump()))
     result = runner.invoke(args=["restore", "--force", str(utf16)])

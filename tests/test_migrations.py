@@ -14,10 +14,11 @@ from sqlalchemy import inspect, text
 from support import TOKEN
 
 from blog.extensions import db
+from blog.models import described_by_models
 
 FIRST_RELEASE_SQL = Path(__file__).parent / "fixtures" / "schema_17b639f.sqlite.sql"
 TABLES = ["article", "comment", "throttle", "word_rule", "admin_user"]
-HEAD = "0005"
+HEAD = "0006"
 
 
 @pytest.fixture
@@ -147,7 +148,9 @@ def normalized(value):
 
 def schema_differences(app) -> list:
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": described_by_models}
+        )
         return compare_metadata(context, db.metadata)
 
 

@@ -1,17 +1,18 @@
-"""Turning Markdown files with front matter into articles."""
+"""Turning Markdown files with front matter into articles, by the editor's own rules."""
 
-import re
 from datetime import date, datetime
 from pathlib import Path
 
 import frontmatter
 import yaml
+from werkzeug.datastructures import MultiDict
 
-from ..models import Article
-from ..web.text import clean_line, clean_text
+from ..models import Article, utcnow
+from . import writing
+from .forms import ArticleForm, Status
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REQUIRED = ("title", "slug", "author", "date")
+FIELDS = ("title", "slug", "author", "description", "copyright_year", "copyright_holder")
 
 
 class ImportProblem(ValueError):
@@ -29,53 +30,55 @@ def _as_datetime(value) -> datetime:
         raise ImportProblem(f"'date' is not a date: {value!r} (use YYYY-MM-DD)") from None
 
 
-def _text(meta: dict, key: str, limit: int) -> str:
-    value = clean_line(str(meta.get(key, "")))  # no control characters, like every form
-    if len(value) > limit:
-        raise ImportProblem(f"'{key}' is longer than {limit} characters")
-    return value
-
-
-def article_from_file(path: Path) -> Article:
-    """Read and check one file; return an unsaved Article or raise ImportProblem."""
+def _read(path: Path) -> frontmatter.Post:
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise ImportProblem(f"cannot read the file: {error.strerror}") from None
     try:
-        post = frontmatter.loads(raw.decode("utf-8"))
+        return frontmatter.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ImportProblem("the file is not UTF-8 text") from None
     except yaml.YAMLError as error:
         raise ImportProblem(f"the front matter is not valid YAML: {error}") from None
+
+
+def form_from_file(path: Path) -> ArticleForm:
+    """The editor's form, filled from the file's front matter and text (not yet checked).
+
+    `date` is the publish time in the site's time zone; `status` may be draft, scheduled
+    or published (by default published, or scheduled when the date is still to come);
+    `tags` a list or a comma-separated line."""
+    post = _read(path)
     meta = post.metadata
     if not meta:
         raise ImportProblem("the file has no front matter (a block between '---' lines)")
     missing = [key for key in REQUIRED if not str(meta.get(key, "")).strip()]
     if missing:
         raise ImportProblem("the front matter is missing: " + ", ".join(missing))
-    slug = _text(meta, "slug", 200)
-    if not SLUG.match(slug):
-        raise ImportProblem(
-            f"'slug' must be lowercase letters, digits and single hyphens, got {slug!r}"
-        )
-    if not post.content.strip():
-        raise ImportProblem("the article has no body text")
-    published = _as_datetime(meta["date"])
-    author = _text(meta, "author", 120)
-    try:
-        year = int(meta.get("copyright_year", published.year))
-    except (TypeError, ValueError):
-        raise ImportProblem("'copyright_year' must be a year such as 2007") from None
-    article = Article(
-        slug=slug,
-        title=_text(meta, "title", 300),
-        author=author,
-        description=_text(meta, "description", 1000),
-        copyright_year=year,
-        copyright_holder=_text(meta, "copyright_holder", 200) or author,
-        published_at=published,
-        is_published=True,
+    when = _as_datetime(meta["date"])
+    tags = meta.get("tags") or ""
+    fields = MultiDict({key: str(meta[key]) for key in FIELDS if meta.get(key) is not None})
+    fields["body"] = post.content
+    fields["tags"] = ", ".join(map(str, tags)) if isinstance(tags, list) else str(tags)
+    fields["publish_at"] = when.strftime("%Y-%m-%dT%H:%M:%S")
+    later = writing.to_utc(when) > utcnow()
+    fields["status"] = str(meta.get("status") or (Status.SCHEDULED if later else Status.PUBLISHED))
+    return ArticleForm(formdata=fields, meta={"csrf": False})
+
+
+def problems(form: ArticleForm) -> str:
+    return "; ".join(
+        f"'{name}': {' '.join(errors)}" for name, errors in form.errors.items() if errors
     )
-    article.set_body(clean_text(post.content))  # no control characters (PostgreSQL refuses NUL)
-    return article
+
+
+def import_file(path: Path, existing: Article | None = None) -> writing.Saved:
+    """Check the file as the editor checks a save, then store it (the caller commits);
+    `existing` is the article it replaces."""
+    form = form_from_file(path)
+    if existing is not None:
+        form.edit_version.data = str(existing.edit_version)
+    if not writing.check(form, existing):
+        raise ImportProblem(problems(form))
+    return writing.save(form, existing)

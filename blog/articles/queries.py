@@ -4,12 +4,11 @@ from sqlalchemy import Integer, bindparam, select
 
 from ..extensions import db
 from ..keyset import beyond
-from ..models import Article
+from ..models import PUBLISHED, Article
 from ..speed.hot_sql import Prepared, for_request
 from ..speed.pages import Version
 
-# What readers may see, and in which order: every listing of articles uses these.
-PUBLISHED = Article.is_published.is_(True)
+# The order of every listing of articles (what readers may see: models.PUBLISHED).
 NEWEST_FIRST = (Article.published_at.desc(), Article.id.desc())
 
 # Built once: the article page runs this whenever its cached copy is out of date.

@@ -148,17 +148,19 @@ def _restore_sqlite(path: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=folder) as scratch:
         trial, fresh = Path(scratch) / "backup.sqlite3", Path(scratch) / "fresh.sqlite3"
+        _migrate(fresh)
+        with closing(sqlite3.connect(fresh)) as connection:
+            ours = _extras(connection)
         backup_copy = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             _check_sqlite(backup_copy)
-            _check_schema(backup_copy)
+            _check_schema(backup_copy, ours)
             with closing(sqlite3.connect(trial)) as copy:
                 backup_copy.backup(copy)
         finally:
             backup_copy.close()
         _migrate(trial)
-        _migrate(fresh)
-        _copy_rows(trial, fresh)
+        _copy_rows(trial, fresh)  # the search index fills itself, by our own triggers
         db.session.remove()
         db.engine.dispose()
         live = sqlite3.connect(database, timeout=current_app.config["DATABASE_BUSY_SECONDS"])
@@ -217,11 +219,20 @@ def _copy_rows(source: Path, target: Path) -> None:
             raise RestoreRefused(f"the backup's rows do not fit this blog: {error}") from None
 
 
-def _check_schema(connection: sqlite3.Connection) -> None:
+def _extras(connection: sqlite3.Connection) -> set[tuple[str, str, str]]:
+    """Triggers and views, word for word: the blog makes only its search index's."""
+    return set(
+        connection.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE type NOT IN ('table', 'index')"
+        ).fetchall()
+    )
+
+
+def _check_schema(connection: sqlite3.Connection, ours: set[tuple[str, str, str]]) -> None:
     """A backup of this blog's schema, this version's or an older one, with nothing else."""
     objects = connection.execute("SELECT type, name FROM sqlite_master").fetchall()
     tables = {name for kind, name in objects if kind == "table"}
-    extras = sorted(f"{kind} {name}" for kind, name in objects if kind not in ("table", "index"))
+    extras = sorted(f"{kind} {name}" for kind, name, _sql in _extras(connection) - ours)
     if not {"article", "comment"} <= tables:
         raise RestoreRefused("this SQLite file is not a backup of this blog")
     if extras:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select, text
 
-from ..articles.publishing import SLUG
+from ..articles.forms import SLUG
 from ..extensions import db
 from ..models import (
     AdminUser,

@@ -20,7 +20,7 @@ from xml.etree.ElementTree import Element
 
 from sqlalchemy import select
 
-from ..articles.publishing import SLUG
+from ..articles.forms import SLUG
 from ..extensions import db
 from ..models import Article, Comment, CommentStatus
 from ..rendering import plain_text

@@ -9,28 +9,20 @@ unchanged feed gets a 304.
 from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from ..articles.queries import PUBLISHED, published_article_or_none, published_articles
+from ..articles.queries import published_article_or_none, published_articles
 from ..extensions import db
-from ..models import Comment, CommentStatus
-from ..speed.pages import PUBLIC
+from ..models import PUBLISHED, Comment, CommentStatus
+from ..web.public import public_answer
 from ..web.templating import absolute_url
 
 bp = Blueprint("feeds", __name__)
 
 FEED_ENTRIES = 20
 EMPTY_SINCE = datetime(2000, 1, 1)
-
-
-def _answer(body: str, mimetype: str) -> Response:
-    """Public, revalidated, with an ETag of the bytes: 304 when they have not changed."""
-    response = Response(body, mimetype=mimetype)
-    response.headers["Cache-Control"] = PUBLIC
-    response.add_etag()
-    return response.make_conditional(request)
 
 
 def _utc(moment):
@@ -61,7 +53,7 @@ def articles_feed():
         entry.updated(_utc(article.updated_at))
         entry.summary(article.meta_description)
         entry.content(article.body_html, type="html")
-    return _answer(feed.atom_str(pretty=False).decode(), "application/atom+xml")
+    return public_answer(feed.atom_str(pretty=False).decode(), "application/atom+xml")
 
 
 COMMENT_ENTRIES = 50
@@ -87,7 +79,7 @@ def _comments_feed(title: str, self_url: str, page_url: str, comments: list) -> 
         entry.published(_utc(comment.created_at))
         entry.updated(_utc(comment.edited_at or comment.created_at))
         entry.content(comment.body_html, type="html")
-    return _answer(feed.atom_str(pretty=False).decode(), "application/atom+xml")
+    return public_answer(feed.atom_str(pretty=False).decode(), "application/atom+xml")
 
 
 def newest_comments(*conditions) -> list[Comment]:
@@ -130,10 +122,10 @@ def comments_feed():
 def sitemap():
     articles = published_articles()
     body = render_template("feeds/sitemap.xml", articles=articles)
-    return _answer(body, "application/xml")
+    return public_answer(body, "application/xml")
 
 
 @bp.get("/robots.txt")
 def robots():
     body = render_template("feeds/robots.txt")
-    return _answer(body, "text/plain")
+    return public_answer(body, "text/plain")

@@ -50,16 +50,18 @@ class Prepared:
             order = list(compiled.positiontup) if compiled.positional else None
             literals = compiled.construct_params(_check=False)  # values written in the statement
             required = frozenset(n for n, bind in compiled.binds.items() if bind.required)
-            found = (literals, required, str(compiled), processors, order)
+            # Values computed as each run starts (the time that decides what is published).
+            callables = [(n, bind.callable) for n, bind in compiled.binds.items() if bind.callable]
+            found = (literals, required, str(compiled), processors, order, callables)
             self._compiled[dialect.name] = found
         return found
 
     def execute(self, link: Link, **params):
         """Run with `params` (literal values in the statement fill the rest); the cursor."""
-        literals, required, sql, processors, order = self._for(link.dialect)
+        literals, required, sql, processors, order, callables = self._for(link.dialect)
         if not required.issubset(params):
             raise TypeError(f"values missing for {sorted(required.difference(params))}")
-        values = {**literals, **params}
+        values = {**literals, **{name: make() for name, make in callables}, **params}
         for name, process in processors:
             values[name] = process(values[name])
         cursor = link.connection.cursor()

@@ -24,7 +24,7 @@ from flask import Flask, Response, current_app, request
 from sqlalchemy import String, bindparam, select
 from werkzeug.http import parse_cookie
 
-from ..models import Article
+from ..models import PUBLISHED, Article
 from ..web.cookies import dismissed
 from ..web.htmx import wants_fragment
 from ..web.params import MAX_ID
@@ -56,7 +56,7 @@ class Version(NamedTuple):
 
 _VERSION = Prepared(
     select(Article.id, Article.revision, Article.changed_at).where(
-        Article.slug == bindparam("slug", type_=String()), Article.is_published.is_(True)
+        Article.slug == bindparam("slug", type_=String()), PUBLISHED
     )
 )
 

@@ -1,0 +1,161 @@
+"""The article form: the editor's, and the checks `flask import-article` shares with it."""
+
+import re
+import unicodedata
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from ..web.text import clean_line, clean_text, has_letter_or_digit
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_TAGS = 10
+TAG_LENGTH = 40
+# Browsers send "2026-11-27T09:30", some with seconds.
+TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+class Status:
+    DRAFT, SCHEDULED, PUBLISHED = "draft", "scheduled", "published"
+    CHOICES = [
+        SelectChoice(DRAFT, "Draft: only you can see it"),
+        SelectChoice(SCHEDULED, "Scheduled: appears on its own at the publish time"),
+        SelectChoice(PUBLISHED, "Published: readers see it now"),
+    ]
+
+
+def slugify(text: str, limit: int = 200) -> str:
+    """A readable address from a title or tag: "Café & Tea, 2nd Day" -> "cafe-tea-2nd-day"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:limit].rstrip("-")
+
+
+def tag_names(text: str | None) -> list[str]:
+    """The tags typed, comma-separated, each once (by address), in the order given."""
+    seen, names = set(), []
+    for name in (clean_line(part) for part in (text or "").split(",")):
+        if name and slugify(name, 60) not in seen:
+            seen.add(slugify(name, 60))
+            names.append(name)
+    return names
+
+
+class _SaysWhatToType:
+    """A field whose text must convert (a number, a time): one message in our words."""
+
+    bad_value = ""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.bad_value) from None
+
+
+class YearField(_SaysWhatToType, IntegerField):
+    bad_value = "Enter a year such as 2026."
+
+
+class LocalTimeField(_SaysWhatToType, DateTimeLocalField):
+    bad_value = "Enter a date and time, such as 2026-12-01 09:00."
+
+
+def _has_words(_form, field) -> None:
+    if field.data and not has_letter_or_digit(field.data):
+        raise ValidationError("Use at least one letter or digit.")
+
+
+class ArticleForm(FlaskForm):
+    title = StringField(
+        "Title",
+        filters=[clean_line],
+        validators=[
+            DataRequired("Please give the article a title."),
+            Length(max=300, message="Keep the title under 300 characters."),
+            _has_words,
+        ],
+    )
+    slug = StringField(
+        "Address (slug)",
+        filters=[clean_line],
+        validators=[
+            Optional(),
+            Length(max=200, message="Keep the address under 200 characters."),
+            Regexp(
+                SLUG,
+                message="Use lowercase letters, digits and single hyphens, such as my-first-post.",
+            ),
+        ],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    author = StringField(
+        "Author",
+        filters=[clean_line],
+        validators=[
+            DataRequired("Please name the author."),
+            Length(max=120, message="Keep the author's name under 120 characters."),
+            _has_words,
+        ],
+    )
+    description = TextAreaField(
+        "Description",
+        filters=[clean_line],
+        validators=[Length(max=1000, message="Keep the description under 1,000 characters.")],
+        render_kw={"rows": 2},
+    )
+    body = TextAreaField(
+        "Text (Markdown)",
+        filters=[clean_text],
+        validators=[
+            DataRequired("Please write the article's text."),
+            Length(max=200_000, message="The text is over 200,000 characters: split it up."),
+        ],
+        render_kw={"rows": 20, "spellcheck": "true"},
+    )
+    tags = StringField(
+        "Tags",
+        filters=[clean_line],
+        validators=[Length(max=600, message="Too many tags.")],
+    )
+    copyright_year = YearField("Copyright year", validators=[Optional()])
+    copyright_holder = StringField(
+        "Copyright holder",
+        filters=[clean_line],
+        validators=[Length(max=200, message="Keep the holder's name under 200 characters.")],
+    )
+    status = RadioField("Status", choices=Status.CHOICES, default=Status.DRAFT)
+    publish_at = LocalTimeField("Publish time", format=TIME_FORMATS, validators=[Optional()])
+    # The article's edit_version when the page was opened (see articles/writing.py).
+    edit_version = HiddenField()
+
+    def validate_copyright_year(self, field) -> None:
+        if field.data is not None and not 1000 <= field.data <= 9999:
+            raise ValidationError(YearField.bad_value)
+
+    def validate_tags(self, field) -> None:
+        names = tag_names(field.data)
+        if len(names) > MAX_TAGS:
+            raise ValidationError(f"At most {MAX_TAGS} tags, please.")
+        for name in names:
+            if len(name) > TAG_LENGTH:
+                raise ValidationError(f"Keep each tag under {TAG_LENGTH} characters.")
+            if not slugify(name, 60):
+                raise ValidationError(
+                    f"The tag “{name}” needs a letter or digit from A to Z or 0 to 9."
+                )
+
+    def validate_publish_at(self, field) -> None:
+        if field.data is not None and not 1900 <= field.data.year <= 9000:
+            raise ValidationError("Pick a year between 1900 and 9000.")
