@@ -127,8 +127,6 @@ def register(app: Flask) -> None:
         click.echo(f"{verb} '{article.title}' at /articles/{article.slug}")
 
 
-
-
 def register_admin_commands(app: Flask) -> None:
     @app.cli.command("create-admin")
     @click.option("--username", prompt=True, help="The name to sign in with.")
