@@ -6,9 +6,11 @@ from pathlib import Path
 from flask import Flask
 
 from . import cli, database, mail, settings, speed
+from .admin import articles as admin_articles  # noqa: F401 (its pages join the admin's)
 from .admin import auth as admin_auth
 from .admin import outbox as admin_outbox  # noqa: F401 (its pages join the admin's)
 from .admin import views as admin_views
+from .articles import moved
 from .articles import views as article_views
 from .comments import editing as comment_editing
 from .comments import live as live_comments
@@ -16,6 +18,7 @@ from .comments import views as comment_views
 from .comments.antispam import started_token
 from .extensions import csrf, db, migrate
 from .feeds import views as feed_views
+from .search import views as search_views
 from .speed import hot_sql
 from .web import cookies, errors, params, security, sessions, templating
 
@@ -76,6 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(live_comments.bp)
     app.register_blueprint(cookies.bp)
     app.register_blueprint(feed_views.bp)
+    app.register_blueprint(search_views.bp)
     app.register_blueprint(admin_views.bp)
     # Public forms, protected by the origin check (web/origin.py) instead of tokens.
     csrf.exempt(comment_views.create)
@@ -84,6 +88,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(cookies.accept)
     mail.init_app(app)
     errors.register(app)
+    moved.register(app)  # a 404 under an article's old slug is a redirect instead
     templating.register(app)
     cli.register(app)
 

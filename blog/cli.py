@@ -11,13 +11,14 @@ from sqlalchemy import func, select
 
 from . import demo
 from .admin import auth
+from .articles.forms import slugify
 from .articles.publishing import ImportProblem, form_from_file, import_file
 from .data import cli as data_cli
 from .extensions import db
-from .models import AdminUser, Article, Comment, CommentStatus, thread_place, utcnow
+from .models import AdminUser, Article, Comment, CommentStatus, Tag, thread_place, utcnow
 
 
-def _demo_article(spec: dict) -> Article:
+def _demo_article(spec: dict, tags: dict[str, Tag]) -> Article:
     article = Article(
         slug=spec["slug"],
         title=spec["title"],
@@ -28,6 +29,7 @@ def _demo_article(spec: dict) -> Article:
         published_at=spec["published_at"],
     )
     article.set_body(spec["body"])
+    article.tags = [tags.setdefault(slugify(n), Tag(slug=slugify(n), name=n)) for n in spec["tags"]]
     comments = spec["comments"] or demo.many_comments(130, datetime(2024, 2, 3, 8, 0))
     for fields in comments:
         article.comments.append(_demo_comment(*fields))
@@ -91,7 +93,8 @@ def register(app: Flask) -> None:
             return
         existing = set(db.session.scalars(select(Article.slug)))
         specs = [s for s in demo.ARTICLES if s["slug"] not in existing]
-        added = [_demo_article(s) for s in specs]
+        tags = {tag.slug: tag for tag in db.session.scalars(select(Tag))}
+        added = [_demo_article(s, tags) for s in specs]
         db.session.add_all(added)
         db.session.flush()
         for article, spec in zip(added, specs, strict=True):

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 ARTICLES = [
     {
         "slug": "when-the-first-session-feels-awkward",
+        "tags": ["Therapy", "First steps"],
         "title": "When the First Session Feels Awkward",
         "author": "Maren Holt",
         "published_at": datetime(2007, 12, 11, 9, 30),
@@ -66,6 +67,7 @@ it from you than lose you quietly.
     },
     {
         "slug": "the-three-am-mind",
+        "tags": ["Sleep", "Anxiety"],
         "title": "The Three A.M. Mind",
         "author": "Samuel Achterberg",
         "published_at": datetime(2015, 4, 22, 21, 0),
@@ -139,6 +141,7 @@ audiobook are small tools, but small tools used often beat large ones used rarel
     },
     {
         "slug": "saying-no-without-a-speech",
+        "tags": ["Boundaries", "First steps"],
         "title": "Saying No Without a Speech",
         "author": "Maren Holt",
         "published_at": datetime(2024, 2, 2, 14, 15),

@@ -101,10 +101,15 @@ def _summarize(_mapper, _connection, article: Article) -> None:
 # What readers may see: an article the owner published whose time has come. "Now" is taken
 # as each query runs, so a scheduled article appears on its own, with no process running,
 # and every cache keyed on what these queries return follows.
-PUBLISHED = and_(
-    Article.is_published.is_(True),
-    Article.published_at <= bindparam("now", type_=DateTime(), callable_=utcnow),
-)
+NOW = bindparam("now", type_=DateTime(), callable_=utcnow)
+
+
+def visible(article=Article):
+    """Readers may see `article` (the model, or an alias of it, as in a subquery)."""
+    return and_(article.is_published.is_(True), article.published_at <= NOW)
+
+
+PUBLISHED = visible()
 
 
 class Tag(db.Model):

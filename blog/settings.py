@@ -33,6 +33,8 @@ DEFAULTS = {
     "TIMEZONE": "UTC",
     "COOKIE_CONSENT_MAX_AGE": 400 * 24 * 3600,  # browsers cap cookies at 400 days
     "MAX_CONTENT_LENGTH": 64 * 1024,
+    # The owner's article editor: 200,000 characters, %-escaped, fit.
+    "LONG_FORM_BYTES": 3 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": 6 * 3600,

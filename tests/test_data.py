@@ -17,7 +17,7 @@ from blog import create_app
 from blog.admin import auth
 from blog.data import backups, exchange
 from blog.extensions import db
-from blog.models import AdminUser, Article, Comment, CommentStatus, WordRule
+from blog.models import AdminUser, Article, Comment, CommentStatus, OldSlug, Tag, WordRule
 
 POST = ARTICLE + "/comments"
 ON_SQLITE = not os.environ.get("TEST_DATABASE_URI")
@@ -34,6 +34,11 @@ def blog(app):
     with app.app_context():
         article = make_article()
         make_article("second-thoughts", "Second Thoughts", is_published=False)
+        article.tags = [
+            Tag(slug="small-habits", name="Small habits"),
+            Tag(slug="rest", name="Rest"),
+        ]
+        db.session.add(OldSlug(slug="a-first-name", article_id=article.id))
         add_comments(article, 3)
         add_comments(article, 1, status=CommentStatus.PENDING, start=article.published_at)
         add_comments(article, 1, status=CommentStatus.SPAM, start=article.published_at)
@@ -261,7 +266,9 @@ def test_the_export_command_writes_the_documented_format(blog, tmp_path, runner)
     result = runner.invoke(args=["export", str(tmp_path / "blog.json")])
     assert result.exit_code == 0 and "2 article(s) and 5 comment(s)" in result.output
     document = json.loads((tmp_path / "blog.json").read_text())
-    assert document["format"] == "porchlight-blog" and document["version"] == 3
+    assert document["format"] == "porchlight-blog" and document["version"] == 4
+    assert document["articles"][0]["tags"] == ["Rest", "Small habits"]
+    assert document["articles"][0]["old_slugs"] == ["a-first-name"]
     assert {c["status"] for c in document["comments"]} == {"published", "pending", "spam"}
     assert document["articles"][1]["is_published"] is False
 
@@ -275,6 +282,11 @@ def test_the_export_command_writes_the_documented_format(blog, tmp_path, runner)
         (lambda d: d["comments"][0].update(created_at="yesterday"), "export format"),
         (lambda d: d["articles"][0].update(id="one"), "whole number"),
         (lambda d: d.update(comments="none"), "list of objects"),
+        (lambda d: d["articles"][0].update(tags="rest"), "list of words"),
+        (lambda d: d["articles"][0].update(tags=["😀"]), "cannot be used"),
+        (lambda d: d["articles"][0].update(old_slugs=["Not A Slug"]), "not an address"),
+        (lambda d: d["articles"][1].update(old_slugs=["a-first-name"]), "two articles"),
+        (lambda d: d["articles"][1].update(old_slugs=["a-quiet-article"]), "two articles"),
     ],
 )
 def test_a_bad_export_is_refused_whole(blog, tmp_path, runner, change, message):

@@ -179,10 +179,11 @@ def requests_and_counts(app, log, client, htmx_client, words: str) -> dict[str, 
 HTMX = {"HX-Request": "true"}
 EXPECTED = {
     "home": 1,  # the versions of the articles on it; the page is cached for those
-    "home page 2": 2,  # not yet cached: the versions, then the articles themselves
+    # not yet cached: the versions, then the articles themselves, then their tags
+    "home page 2": 3,
     "article": 1,  # the version lookup; the page itself is cached for that version
     "comment page": 2,  # the version lookup and the page of threads (with their replies)
-    "later comment page": 2,
+    "later comment page": 3,  # as a comment page, and the previous and next articles
     # version lookup, word lists and "approved before?" in one, flood counter, insert (a held
     # comment: a published one also updates the article's count)
     "post": 4,

@@ -1,22 +1,29 @@
 """Reads of published articles, a page at a time by key."""
 
-from sqlalchemy import Integer, bindparam, select
+from sqlalchemy import Integer, bindparam, select, union_all
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..keyset import beyond
-from ..models import PUBLISHED, Article
+from ..keyset import beyond, newest_first
+from ..models import PUBLISHED, Article, Tag, article_tag
 from ..speed.hot_sql import Prepared, for_request
 from ..speed.pages import Version
 
 # The order of every listing of articles (what readers may see: models.PUBLISHED).
 NEWEST_FIRST = (Article.published_at.desc(), Article.id.desc())
+OLDEST_FIRST = (Article.published_at.asc(), Article.id.asc())
+WITH_TAGS = selectinload(Article.tags)  # pages show them; snapshots are read detached
 
 # Built once: the article page runs this whenever its cached copy is out of date.
-_PUBLISHED_BY_SLUG = select(Article).where(Article.slug == bindparam("slug"), PUBLISHED)
+_PUBLISHED_BY_SLUG = (
+    select(Article)
+    .where(Article.slug == bindparam("slug"), PUBLISHED)
+    .options(joinedload(Article.tags))  # one article: no second statement for its tags
+)
 
 
 def published_article_or_none(slug: str) -> Article | None:
-    return db.session.execute(_PUBLISHED_BY_SLUG, {"slug": slug}).scalar_one_or_none()
+    return db.session.execute(_PUBLISHED_BY_SLUG, {"slug": slug}).unique().scalar_one_or_none()
 
 
 def _listing(*columns, later_page: bool):
@@ -36,9 +43,49 @@ def published_articles(limit: int | None = None) -> list[Article]:
     )
 
 
+def neighbours(article: Article) -> tuple[Article | None, Article | None]:
+    """The articles readers see just before and just after `article`, in one statement
+    (its page links to them; speed/pages.Version names them, so that page changes when
+    they do)."""
+
+    def nearest(older: bool):
+        after = beyond(
+            Article.published_at, Article.id, article.id,
+            older=older, anchor_time=article.published_at,
+        )  # fmt: skip
+        order = NEWEST_FIRST if older else OLDEST_FIRST
+        return select(Article.id).where(PUBLISHED, after).order_by(*order).limit(1).subquery()
+
+    both = union_all(*(select(nearest(older).c.id) for older in (True, False)))
+    found = db.session.scalars(select(Article).where(Article.id.in_(both)))
+    place = (article.published_at, article.id)
+    older = newer = None
+    for other in found:
+        if (other.published_at, other.id) < place:
+            older = other
+        else:
+            newer = other
+    return older, newer
+
+
+def tag_or_none(slug: str) -> Tag | None:
+    return db.session.scalar(select(Tag).where(Tag.slug == slug)) if len(slug) <= 60 else None
+
+
+def tagged_page(tag: Tag, before_id: int | None, limit: int):
+    """Published articles with `tag`, newest first, a page at a time by key."""
+    tagged = (
+        select(Article)
+        .join(article_tag, article_tag.c.article_id == Article.id)
+        .where(article_tag.c.tag_id == tag.id, PUBLISHED)
+        .options(WITH_TAGS)
+    )
+    return newest_first(tagged, Article.published_at, Article.id, before_id, limit)
+
+
 def article_page(before_id: int | None, limit: int) -> tuple[list[Article], int | None]:
     """Newest first; returns the page and the key of the next (older) page, if any."""
-    stmt = _listing(Article, later_page=bool(before_id))
+    stmt = _listing(Article, later_page=bool(before_id)).options(WITH_TAGS)
     rows = list(db.session.scalars(stmt, {"before_id": before_id, "size": limit + 1}))
     page = rows[:limit]
     return page, (page[-1].id if len(rows) > limit else None)

@@ -12,6 +12,7 @@ from ..models import Article
 from ..speed import pages
 from ..speed.lru import LRU
 from ..web.params import optional_id
+from ..web.public import public_answer
 from . import queries
 
 bp = Blueprint("articles", __name__)
@@ -66,9 +67,12 @@ def render_article(
         if form is None:
             comment_form.started.data = stamp
         threads, earlier = comment_queries.page_of_threads(article.id, before, mine.held)
+        older, newer = queries.neighbours(article)
         return render_template(
             "articles/show.html",
             article=article,
+            older=older,
+            newer=newer,
             threads=threads,
             earlier=earlier,
             before=before,
@@ -101,6 +105,24 @@ def index():
         )
 
     return pages.shared_page(queries.article_page_versions(before, size), render)
+
+
+@bp.get("/tags/<slug>")
+def tagged(slug: str):
+    """Published articles with one tag, newest first, a page at a time."""
+    tag = queries.tag_or_none(slug)
+    if tag is None:
+        abort(404, description="There are no articles with that tag.")
+    before = optional_id("before")
+    articles, next_before = queries.tagged_page(
+        tag, before, current_app.config["ARTICLES_PER_PAGE"]
+    )
+    if not articles and before is None:
+        abort(404, description="There are no articles with that tag.")
+    html = render_template(
+        "articles/tagged.html", tag=tag, articles=articles, before=before, next_before=next_before
+    )
+    return public_answer(html)
 
 
 @bp.get("/articles/<slug>")

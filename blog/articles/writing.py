@@ -163,11 +163,9 @@ def save(form: ArticleForm, article: Article | None = None) -> Saved:
     created = article is None
     if article is None:
         article = Article()
-        db.session.add(article)
     else:
         _claim_version(article, form.edit_version.data)
-    own_id = None if created else article.id
-    slug = form.slug.data or _free_slug(form.title.data, own_id)
+    slug = form.slug.data or _free_slug(form.title.data, article.id)
     article.title = form.title.data
     article.author = form.author.data
     article.description = form.description.data or ""
@@ -180,6 +178,7 @@ def save(form: ArticleForm, article: Article | None = None) -> Saved:
     article.copyright_holder = form.copyright_holder.data or form.author.data
     if created:
         article.slug = slug
+        db.session.add(article)
         db.session.flush()
     else:
         _set_slug(article, slug)

@@ -13,14 +13,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import selectinload
 
-from ..articles.forms import SLUG
+from ..articles.forms import SLUG, TAG_LENGTH, slugify, tag_names
 from ..extensions import db
 from ..models import (
     AdminUser,
     Article,
     Comment,
     CommentStatus,
+    OldSlug,
+    Tag,
     Throttle,
     WordRule,
     thread_place,
@@ -31,8 +34,9 @@ from .imports import YEARS
 
 FORMAT = "porchlight-blog"
 # 2 added "parent_id" and "import_key", 3 "edited_at" and "by_owner" (and, with secrets,
-# "owner_key"); files of earlier versions are read as well.
-VERSION = 3
+# "owner_key"), 4 an article's "tags" and "old_slugs"; files of earlier versions are read
+# as well.
+VERSION = 4
 ARTICLE_FIELDS = (
     "id",
     "slug",
@@ -94,9 +98,7 @@ def export_blog(with_secrets: bool = False) -> dict[str, Any]:
         "version": VERSION,
         "exported_at": _stamp(utcnow()),
         "with_secrets": with_secrets,
-        "articles": [
-            _row(a, ARTICLE_FIELDS) for a in session.scalars(select(Article).order_by(Article.id))
-        ],
+        "articles": _articles(session),
         "comments": [
             _row(c, comment_fields) for c in session.scalars(select(Comment).order_by(Comment.id))
         ],
@@ -118,6 +120,48 @@ def export_blog(with_secrets: bool = False) -> dict[str, Any]:
     return document
 
 
+def _articles(session) -> list[dict[str, Any]]:
+    old_slugs: dict[int, list[str]] = {}
+    for old in session.scalars(select(OldSlug).order_by(OldSlug.slug)):
+        old_slugs.setdefault(old.article_id, []).append(old.slug)
+    articles = session.scalars(
+        select(Article).order_by(Article.id).options(selectinload(Article.tags))
+    )
+    return [
+        {
+            **_row(a, ARTICLE_FIELDS),
+            "tags": [t.name for t in a.tags],
+            "old_slugs": old_slugs.get(a.id, []),
+        }
+        for a in articles
+    ]
+
+
+def _tags_and_old_slugs(rows: list[dict], articles: list[Article]) -> list[OldSlug]:
+    """Each article's tags (one Tag per address, shared) and its old addresses."""
+    tags: dict[str, Tag] = {}
+    old: list[OldSlug] = []
+    for row, article in zip(rows, articles, strict=True):
+        names = row.get("tags", [])
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ValueError(f'article {article.id}: "tags" must be a list of words')
+        for name in tag_names(", ".join(names)):
+            slug = slugify(name, 60)
+            if not slug or len(name) > TAG_LENGTH:
+                raise ValueError(f"article {article.id}: the tag {name!r} cannot be used")
+            tag = tags.setdefault(slug, Tag(slug=slug, name=name))
+            if tag not in article.tags:
+                article.tags.append(tag)
+        slugs = row.get("old_slugs", [])
+        if not isinstance(slugs, list):
+            raise ValueError(f'article {article.id}: "old_slugs" must be a list')
+        for slug in slugs:
+            if not isinstance(slug, str) or len(slug) > 200 or not SLUG.match(slug):
+                raise ValueError(f"article {article.id}: old slug {slug!r} is not an address")
+            old.append(OldSlug(slug=slug, article_id=article.id))
+    return old
+
+
 def is_empty() -> bool:
     return not (
         db.session.scalar(select(func.count(Article.id)))
@@ -133,7 +177,9 @@ def import_blog(document: Any, replace: bool = False) -> dict[str, int]:
     if not replace and not is_empty():
         raise ImportRefused("this blog is not empty: import only into a new blog")
     try:
-        articles = [_article(row) for row in _list(document, "articles")]
+        article_rows = _list(document, "articles")
+        articles = [_article(row) for row in article_rows]
+        old_slugs = _tags_and_old_slugs(article_rows, articles)
         known = {a.id for a in articles}
         comments = [_comment(row, known) for row in _list(document, "comments")]
         rules = [
@@ -149,6 +195,9 @@ def import_blog(document: Any, replace: bool = False) -> dict[str, int]:
             values = [v for v in values if v is not None]
             if len(values) != len(set(values)):
                 raise ImportRefused(f"the file has two {what}s with the same {field_name}")
+    addresses = [a.slug for a in articles] + [o.slug for o in old_slugs]
+    if len(addresses) != len(set(addresses)):
+        raise ImportRefused("the file gives one address (slug, or old slug) to two articles")
     names = [admin.username for admin in admins]
     if len(names) != len(set(names)):
         raise ImportRefused("the file has two admins with the same username")
@@ -164,11 +213,12 @@ def import_blog(document: Any, replace: bool = False) -> dict[str, int]:
         article.comment_count = published.get(article.id, 0)
     try:
         if replace:
-            for model in (Comment, Article, WordRule, Throttle, *([AdminUser] if admins else [])):
+            every = (Comment, OldSlug, Article, Tag, WordRule, Throttle)
+            for model in (*every, *([AdminUser] if admins else [])):
                 db.session.execute(delete(model))
         db.session.add_all(articles)
         db.session.flush()
-        db.session.add_all([*comments, *rules, *admins])
+        db.session.add_all([*old_slugs, *comments, *rules, *admins])
         db.session.flush()
         _continue_ids_after_imported_ones()
         db.session.commit()

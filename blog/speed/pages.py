@@ -21,10 +21,12 @@ from datetime import datetime
 from typing import NamedTuple
 
 from flask import Flask, Response, current_app, request
-from sqlalchemy import String, bindparam, select
+from sqlalchemy import String, bindparam, cast, select
+from sqlalchemy.orm import aliased
 from werkzeug.http import parse_cookie
 
-from ..models import PUBLISHED, Article
+from ..keyset import beyond
+from ..models import PUBLISHED, Article, visible
 from ..web.cookies import dismissed
 from ..web.htmx import wants_fragment
 from ..web.params import MAX_ID
@@ -47,17 +49,45 @@ _POLL_QUERY = re.compile(rf"since={_NUMBER}&after={_NUMBER}&first={_NUMBER}")
 
 class Version(NamedTuple):
     """An article as readers see it changes exactly when this does. `changed_at` keeps
-    versions apart when a database is replaced by one whose ids and revisions repeat."""
+    versions apart when a database is replaced by one whose ids and revisions repeat;
+    `older` and `newer` name the neighbours its page links to ("id:edit_version")."""
 
     id: int
     revision: int
     changed_at: datetime
+    older: str | None = None
+    newer: str | None = None
+
+
+def _neighbour(*, older: bool):
+    """The nearest article readers see before (or after) the one looked up."""
+    other = aliased(Article)
+    return (
+        select(cast(other.id, String) + ":" + cast(other.edit_version, String))
+        .where(
+            visible(other),
+            beyond(
+                other.published_at,
+                other.id,
+                Article.id,
+                older=older,
+                anchor_time=Article.published_at,
+            ),
+        )
+        .order_by(*((c.desc() if older else c.asc()) for c in (other.published_at, other.id)))
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 _VERSION = Prepared(
-    select(Article.id, Article.revision, Article.changed_at).where(
-        Article.slug == bindparam("slug", type_=String()), PUBLISHED
-    )
+    select(
+        Article.id,
+        Article.revision,
+        Article.changed_at,
+        _neighbour(older=True),
+        _neighbour(older=False),
+    ).where(Article.slug == bindparam("slug", type_=String()), PUBLISHED)
 )
 
 

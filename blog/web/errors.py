@@ -75,7 +75,7 @@ def render_error(code: int, message: str | None = None):
     return render_template("errors/error.html", **context), code, headers
 
 
-def _own_description(error: HTTPException) -> str | None:
+def own_description(error: HTTPException) -> str | None:
     """A description we wrote with abort(), not werkzeug's generic one."""
     return error.description if error.description != type(error).description else None
 
@@ -92,7 +92,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return render_error(error.code or 500, _own_description(error))
+        return render_error(error.code or 500, own_description(error))
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):

@@ -5,7 +5,8 @@ import re
 import sys
 from urllib.parse import unquote_to_bytes
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
+from flask_login import current_user
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wsgi import get_host
@@ -122,6 +123,20 @@ _OTHER_CHARSET = re.compile(rb"(?im)^content-type:[^\r\n]*charset=\s*(?!\"?utf-?
 NOT_UTF8 = "What you sent was not valid UTF-8 text. Please try again."
 
 
+def long_form(view):
+    """Mark a signed-in owner's view whose form may be larger than MAX_CONTENT_LENGTH
+    (an article's text): up to LONG_FORM_BYTES, for a signed-in owner only."""
+    view.takes_long_forms = True
+    return view
+
+
+def allow_long_forms() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "takes_long_forms", False) and current_user.is_authenticated:
+        limit = current_app.config["LONG_FORM_BYTES"]
+        request.max_content_length = request.max_form_memory_size = limit
+
+
 def reject_malformed_forms() -> None:
     """Every POST body is a form (no view here reads anything else) in valid UTF-8:
     werkzeug would silently replace bad bytes, or drop the whole form. (No form here
@@ -160,6 +175,7 @@ def register(app: Flask) -> None:
     if app.config["SITE_HTTPS"]:
         app.config["SESSION_COOKIE_SECURE"] = True
     app.before_request(origin.refuse_cross_origin)
+    app.before_request(allow_long_forms)
     app.before_request(reject_malformed_forms)
 
 
