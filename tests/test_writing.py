@@ -314,3 +314,31 @@ def test_a_long_article_is_taken_from_the_owner_only(app, owner, client):
     stranger = app.test_client()
     refused = stranger.post(NEW, data={"title": "x", "body": "y" * 100_000})
     assert refused.status_code == 413  # not signed in: the usual limit
+
+
+def test_every_page_of_a_renamed_article_follows_it(app, owner):
+    with app.app_context():
+        add_comments(db.session.get(Article, 1), 2)
+    edit = "/admin/articles/1/edit"
+    assert owner.post(edit, data=fields(owner, edit, slug="a-calm-article")).status_code == 303
+    reader = app.test_client()
+    for suffix in ("/comments/1", "/comments?before=2", "/comments/1/reply", "/comments.atom"):
+        moved = reader.get("/articles/a-quiet-article" + suffix)
+        assert moved.status_code == 301, suffix
+        assert moved.headers["Location"] == "/articles/a-calm-article" + suffix, suffix
+    assert reader.head("/articles/a-quiet-article").status_code == 301
+    htmx = reader.get("/articles/a-quiet-article/comments?before=2", headers={"HX-Request": "true"})
+    assert htmx.status_code == 301
+    # a comment sent from a page opened before the rename keeps its method and fields
+    sent = reader.post("/articles/a-quiet-article/comments", data={"comment-body": "Hi"})
+    assert sent.status_code == 308
+    assert sent.headers["Location"] == "/articles/a-calm-article/comments"
+    # an odd query string is passed on, encoded, and the redirect stays on this site
+    odd = reader.get("/articles/a-quiet-article?next=//evil.example&x=%0d%0aSet-Cookie:a")
+    assert odd.headers["Location"].startswith("/articles/a-calm-article?")
+    assert "\r" not in odd.headers["Location"] and "\n" not in odd.headers["Location"]
+    with app.app_context():  # once unpublished, old and new addresses are simply not found
+        db.session.get(Article, 1).is_published = False
+        db.session.commit()
+    assert reader.get("/articles/a-quiet-article").status_code == 404
+    assert reader.get("/articles/a-calm-article").status_code == 404

@@ -9,6 +9,7 @@ Create Date: 2026-11-27
 import sqlalchemy as sa
 from alembic import op
 
+from blog.models import POSTGRES_SEARCH_DDL, SQLITE_SEARCH_DDL
 from blog.rendering import plain_text
 
 revision = "0006"
@@ -16,32 +17,13 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-# As blog/models.py defines them today; a later change to search ships its own migration.
+# The search index as blog/models.py defines it (create_all makes the same for tests); a
+# later change to it ships a migration that drops and recreates it.
 SQLITE_SEARCH = (
-    """CREATE VIRTUAL TABLE IF NOT EXISTS article_search USING fts5(
-        title, body_text, content='article', content_rowid='id',
-        tokenize='porter unicode61 remove_diacritics 2')""",
-    """CREATE TRIGGER IF NOT EXISTS article_search_insert AFTER INSERT ON article BEGIN
-        INSERT INTO article_search(rowid, title, body_text)
-        VALUES (new.id, new.title, new.body_text);
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS article_search_delete AFTER DELETE ON article BEGIN
-        INSERT INTO article_search(article_search, rowid, title, body_text)
-        VALUES ('delete', old.id, old.title, old.body_text);
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS article_search_update
-    AFTER UPDATE OF title, body_text ON article BEGIN
-        INSERT INTO article_search(article_search, rowid, title, body_text)
-        VALUES ('delete', old.id, old.title, old.body_text);
-        INSERT INTO article_search(rowid, title, body_text)
-        VALUES (new.id, new.title, new.body_text);
-    END""",
+    *SQLITE_SEARCH_DDL,
     "INSERT INTO article_search(article_search) VALUES ('rebuild')",
 )
-POSTGRES_SEARCH = (
-    "CREATE INDEX IF NOT EXISTS ix_article_search ON article USING gin "
-    "(to_tsvector('english', title || ' ' || body_text))",
-)
+POSTGRES_SEARCH = POSTGRES_SEARCH_DDL
 
 
 def upgrade():

@@ -16,6 +16,15 @@ def sign_in(page) -> None:
     expect(page.get_by_role("heading", name="Articles")).to_be_visible()
 
 
+def new_article(page, title: str, text: str) -> None:
+    """Signed in, the New article page with its title, author and text filled in."""
+    sign_in(page)
+    page.goto("/admin/articles/new")
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Author").fill("Ada Writer")
+    page.get_by_label("Text (Markdown)").fill(text)
+
+
 def no_violations(page, where: str) -> None:
     scan = Axe().run(page)
     assert scan.violations_count == 0, (where, scan.response["violations"])
@@ -85,11 +94,7 @@ def test_write_preview_draft_schedule_publish_and_move(page, browser, base_url, 
 
 def test_a_second_tab_cannot_overwrite_the_first(page, browser, base_url, data):
     data(add_admin)
-    sign_in(page)
-    page.goto("/admin/articles/new")
-    page.get_by_label("Title").fill("Two Tabs")
-    page.get_by_label("Author").fill("Ada Writer")
-    page.get_by_label("Text (Markdown)").fill("First words.")
+    new_article(page, "Two Tabs", "First words.")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_contain_text("as a draft")
     other = page.context.new_page()
@@ -106,11 +111,7 @@ def test_a_second_tab_cannot_overwrite_the_first(page, browser, base_url, data):
 def test_preview_without_javascript(no_js_page, data):
     data(add_admin)
     page = no_js_page
-    sign_in(page)
-    page.goto("/admin/articles/new")
-    page.get_by_label("Title").fill("No Script Here")
-    page.get_by_label("Author").fill("Ada Writer")
-    page.get_by_label("Text (Markdown)").fill("Plain *and* simple.")
+    new_article(page, "No Script Here", "Plain *and* simple.")
     page.get_by_role("button", name="Preview").click()
     expect(page.locator("#preview em")).to_have_text("and")
     expect(page.get_by_label("Title")).to_have_value("No Script Here")
