@@ -28,7 +28,7 @@ THANKS = "Thank you, your comment has been posted."
 def seed_demo() -> None:
     """The demo's practice article with its 130 comments (Reader 1 ... Reader 130)."""
     spec = next(s for s in demo.ARTICLES if s["slug"] == DEMO.rsplit("/", 1)[1])
-    db.session.add(_demo_article(spec))
+    db.session.add(_demo_article(spec, {}))
     db.session.commit()
 
 
