@@ -77,12 +77,14 @@ def _preview_of(form: ArticleForm) -> str:
     return markdown_to_html(form.body.data or "")
 
 
-def _saved_message(article: Article) -> str:
-    state = writing.status_of(article)
+def _saved_message(saved: writing.Saved) -> str:
+    article, state = saved.article, writing.status_of(saved.article)
     if state == Status.DRAFT:
         return f"Saved “{article.title}” as a draft. Readers cannot see it."
     if state == Status.SCHEDULED:
         return f"Scheduled “{article.title}”: it appears on its own at the publish time."
+    if saved.was_visible:
+        return f"Saved “{article.title}”. Readers see the changes now."
     return f"Published “{article.title}”."
 
 
@@ -100,7 +102,7 @@ def _save_from(form: ArticleForm, article: Article | None):
         return _desk(form, article, 409, conflict=writing.CONFLICT)
     if saved is None:
         return _desk(form, article, 422)
-    flash(_saved_message(saved.article))
+    flash(_saved_message(saved))
     return redirect(url_for("admin.edit_article", article_id=saved.article.id), 303)
 
 

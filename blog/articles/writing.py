@@ -36,6 +36,7 @@ class Conflict(Exception):
 class Saved:
     article: Article
     created: bool
+    was_visible: bool  # to readers, before this save
 
 
 def status_of(article: Article, now: datetime | None = None) -> str:
@@ -161,6 +162,7 @@ def save(form: ArticleForm, article: Article | None = None) -> Saved:
     """Store a checked form (see `check`), in the session's transaction; the caller
     commits. Raises Conflict, or IntegrityError if another save took the slug meanwhile."""
     created = article is None
+    was_visible = not created and status_of(article) == Status.PUBLISHED
     if article is None:
         article = Article()
     else:
@@ -187,7 +189,7 @@ def save(form: ArticleForm, article: Article | None = None) -> Saved:
     forget_unused_tags()
     if not created:
         record_change(article.id)  # every cached copy of its pages is now stale
-    return Saved(article, created)
+    return Saved(article, created, was_visible)
 
 
 def save_or_explain(form: ArticleForm, article: Article | None = None) -> Saved | None:

@@ -80,7 +80,7 @@ def test_write_preview_draft_schedule_publish_and_move(page, browser, base_url, 
 
     page.get_by_label("Address (slug)").fill("quiet-mornings")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_role("status")).to_contain_text("Published")
+    expect(page.get_by_role("status")).to_contain_text("Readers see the changes now")
     reader.goto("/articles/notes-on-quiet-mornings")  # the old link, from a bookmark
     expect(reader).to_have_url(f"{base_url}/articles/quiet-mornings")
     expect(reader.get_by_role("heading", name="Notes on Quiet Mornings")).to_be_visible()
