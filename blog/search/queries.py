@@ -12,6 +12,7 @@ from datetime import datetime
 from markupsafe import Markup, escape
 from sqlalchemy import Select, bindparam, column, func, literal_column, select, table
 
+from ..articles.queries import NEWEST_FIRST  # among equal ranks
 from ..extensions import db
 from ..models import PUBLISHED, Article
 from ..web.text import clean_line
@@ -28,7 +29,6 @@ _WORD = re.compile(r"[^\W_]+")
 HIT, END = "\x02", "\x03"
 _MARK = re.compile(f"{HIT}([^{HIT}{END}]*){END}")
 TITLE_WEIGHT = 10.0  # a word in the title counts as much as ten in the body
-_NEWEST_FIRST = (Article.published_at.desc(), Article.id.desc())  # among equal ranks
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def _sqlite() -> Select:
         .select_from(fts)
         .join(Article, Article.id == fts.c.rowid)
         .where(hidden.op("MATCH")(bindparam("words")), PUBLISHED)
-        .order_by(func.bm25(hidden, TITLE_WEIGHT, 1.0), *_NEWEST_FIRST)
+        .order_by(func.bm25(hidden, TITLE_WEIGHT, 1.0), *NEWEST_FIRST)
         .limit(bindparam("limit"))
     )
 
@@ -125,7 +125,7 @@ def _postgresql() -> Select:
             _PG_HEADLINE,
         )
         .where(_PG_DOCUMENT.op("@@")(_PG_QUERY), PUBLISHED)
-        .order_by(func.ts_rank(_PG_WEIGHTED, _PG_QUERY).desc(), *_NEWEST_FIRST)
+        .order_by(func.ts_rank(_PG_WEIGHTED, _PG_QUERY).desc(), *NEWEST_FIRST)
         .limit(bindparam("limit"))
     )
 
