@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
@@ -24,6 +25,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .extensions import db
 from .rendering import comment_to_html, cut_at_word, markdown_to_html, plain_text
+
+# Every article's and tag's address: lower-case letters, digits and single hyphens. A path
+# that is not one names nothing (and is never sent to the database: PostgreSQL refuses NUL).
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def utcnow() -> datetime:

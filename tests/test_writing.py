@@ -327,6 +327,8 @@ def test_every_page_of_a_renamed_article_follows_it(app, owner):
         assert moved.status_code == 301, suffix
         assert moved.headers["Location"] == "/articles/a-calm-article" + suffix, suffix
     assert reader.head("/articles/a-quiet-article").status_code == 301
+    for never in ("/articles/a%00b", "/articles/a%00b/comments.atom", "/articles/%F0%9F%98%80"):
+        assert reader.get(never).status_code == 404, never
     htmx = reader.get("/articles/a-quiet-article/comments?before=2", headers={"HX-Request": "true"})
     assert htmx.status_code == 301
     # a comment sent from a page opened before the rename keeps its method and fields

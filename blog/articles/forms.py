@@ -16,9 +16,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from ..models import SLUG
 from ..web.text import clean_line, clean_text, has_letter_or_digit
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_TAGS = 10
 TAG_LENGTH = 40
 # Browsers send "2026-11-27T09:30", some with seconds.

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from ..extensions import db
-from ..models import PUBLISHED, Article, OldSlug
+from ..models import PUBLISHED, SLUG, Article, OldSlug
 from ..web.errors import own_description, render_error
 
 _CURRENT_SLUG = (
@@ -20,8 +20,8 @@ _CURRENT_SLUG = (
 def current_address() -> str | None:
     """Where this request would have gone had it named the article's current slug."""
     old = (request.view_args or {}).get("slug")
-    if old is None or request.endpoint is None:
-        return None
+    if old is None or request.endpoint is None or not SLUG.fullmatch(old):
+        return None  # never a slug (PostgreSQL would refuse a NUL in it, too)
     slug = db.session.scalar(_CURRENT_SLUG.where(OldSlug.slug == old))
     if slug is None:
         return None

@@ -5,7 +5,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..keyset import beyond, newest_first
-from ..models import PUBLISHED, Article, Tag, article_tag
+from ..models import PUBLISHED, SLUG, Article, Tag, article_tag
 from ..speed.hot_sql import Prepared, for_request
 from ..speed.pages import Version
 
@@ -23,6 +23,8 @@ _PUBLISHED_BY_SLUG = (
 
 
 def published_article_or_none(slug: str) -> Article | None:
+    if not SLUG.match(slug):
+        return None
     return db.session.execute(_PUBLISHED_BY_SLUG, {"slug": slug}).unique().scalar_one_or_none()
 
 
@@ -69,7 +71,9 @@ def neighbours(article: Article) -> tuple[Article | None, Article | None]:
 
 
 def tag_or_none(slug: str) -> Tag | None:
-    return db.session.scalar(select(Tag).where(Tag.slug == slug)) if len(slug) <= 60 else None
+    if len(slug) > 60 or not SLUG.fullmatch(slug):
+        return None  # never a tag's address (PostgreSQL would refuse a NUL in it, too)
+    return db.session.scalar(select(Tag).where(Tag.slug == slug))
 
 
 def tagged_page(tag: Tag, before_id: int | None, limit: int):

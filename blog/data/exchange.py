@@ -15,9 +15,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import selectinload
 
-from ..articles.forms import SLUG, TAG_LENGTH, slugify, tag_names
+from ..articles.forms import TAG_LENGTH, slugify, tag_names
 from ..extensions import db
 from ..models import (
+    SLUG,
     AdminUser,
     Article,
     Comment,

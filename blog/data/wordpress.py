@@ -20,9 +20,8 @@ from xml.etree.ElementTree import Element
 
 from sqlalchemy import select
 
-from ..articles.forms import SLUG
 from ..extensions import db
-from ..models import Article, Comment, CommentStatus
+from ..models import SLUG, Article, Comment, CommentStatus
 from ..rendering import plain_text
 from ..web.text import clean_line, clean_text
 from .imports import (

@@ -26,7 +26,7 @@ from sqlalchemy.orm import aliased
 from werkzeug.http import parse_cookie
 
 from ..keyset import beyond
-from ..models import PUBLISHED, Article, visible
+from ..models import PUBLISHED, SLUG, Article, visible
 from ..web.cookies import dismissed
 from ..web.htmx import wants_fragment
 from ..web.params import MAX_ID
@@ -40,9 +40,9 @@ VARY = "HX-Request, HX-History-Restore-Request, Cookie"
 # Where the form's start time goes: NUL is stripped from everything a reader or the owner
 # writes, and the random part is never sent, so only our template can make one.
 STAMP_SLOT = f"\x00stamp-{secrets.token_hex(8)}\x00"
-_ARTICLE_PAGE = re.compile(r"/articles/([^/]+)(?:/comments)?")
+_ARTICLE_PAGE = re.compile(r"/articles/([a-z0-9-]+)(?:/comments)?")
 # An open page asking for new comments: "since" the article's revision it shows.
-_POLL = re.compile(r"/articles/([^/]+)/comments/new")
+_POLL = re.compile(r"/articles/([a-z0-9-]+)/comments/new")
 _NUMBER = r"(0|[1-9][0-9]{0,9})"  # as Flask reads them: no leading zeros
 _POLL_QUERY = re.compile(rf"since={_NUMBER}&after={_NUMBER}&first={_NUMBER}")
 
@@ -96,6 +96,8 @@ def request_version(slug: str) -> Version | None:
     looked_up = request.environ.get("blog.version")
     if looked_up is not None and looked_up[0] == slug:
         return looked_up[1]
+    if not SLUG.match(slug):
+        return None
     found = _VERSION.first(for_request(), slug=slug)
     return Version(*found) if found else None
 
