@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from . import demo
 from .admin import auth
-from .articles.forms import slugify
+from .articles.forms import tag_slug
 from .articles.publishing import ImportProblem, form_from_file, import_file
+from .articles.writing import slug_owner
 from .data import cli as data_cli
 from .extensions import db
 from .models import AdminUser, Article, Comment, CommentStatus, Tag, thread_place, utcnow
@@ -29,7 +30,9 @@ def _demo_article(spec: dict, tags: dict[str, Tag]) -> Article:
         published_at=spec["published_at"],
     )
     article.set_body(spec["body"])
-    article.tags = [tags.setdefault(slugify(n), Tag(slug=slugify(n), name=n)) for n in spec["tags"]]
+    article.tags = [
+        tags.setdefault(tag_slug(n), Tag(slug=tag_slug(n), name=n)) for n in spec["tags"]
+    ]
     comments = spec["comments"] or demo.many_comments(130, datetime(2024, 2, 3, 8, 0))
     for fields in comments:
         article.comments.append(_demo_comment(*fields))
@@ -111,7 +114,8 @@ def register(app: Flask) -> None:
         flask_migrate.upgrade()
         try:
             slug = form_from_file(path).slug.data
-            existing = db.session.scalar(select(Article).where(Article.slug == slug))
+            owner = slug_owner(slug)  # an old slug of its own names the article too
+            existing = db.session.get(Article, owner) if owner is not None else None
             if existing is not None and not replace:
                 raise click.ClickException(
                     f"{path}: an article with slug '{slug}' already exists "

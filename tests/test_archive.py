@@ -10,7 +10,7 @@ from support import make_article
 
 from blog.articles.writing import forget_unused_tags
 from blog.extensions import db
-from blog.models import Article, Tag
+from blog.models import Article, OldSlug, Tag
 
 
 def tag(article: Article, *names: str) -> None:
@@ -106,3 +106,23 @@ def test_previous_and_next_links_follow_the_archive(app, client, shelf):
         db.session.commit()
         assert db.session.query(Tag).filter_by(slug="grief").one_or_none() is None
     assert links(client.get("/articles/third").get_data(as_text=True)) == [("prev", "first")]
+
+
+@pytest.mark.parametrize("path", ["/tags/secret", "/tags/secret?before=1", "/tags/sleep?before=4"])
+def test_a_tag_or_page_start_readers_cannot_see_is_not_found(client, shelf, path):
+    assert client.get(path).status_code == 404  # 4 is the draft
+
+
+@pytest.mark.parametrize("before", ["4", "5", "999"])  # a draft, a scheduled one, none
+def test_the_home_page_says_nothing_about_hidden_articles(client, shelf, before):
+    answer = client.get(f"/?before={before}")
+    assert answer.status_code == 404 and b"The First One" not in answer.data
+
+
+def test_a_tag_address_is_never_sent_to_an_article(app, client, shelf):
+    with app.app_context():
+        db.session.add(OldSlug(slug="grief", article_id=1))
+        db.session.commit()
+    assert client.get("/articles/grief").status_code == 301
+    assert client.get("/tags/grief").status_code == 200  # the tag itself, not a redirect
+    assert client.get("/tags/first").status_code == 404

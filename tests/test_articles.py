@@ -248,7 +248,8 @@ def test_a_bad_home_page_cursor_is_a_404(app, client, query):
     response = client.get("/?" + query)
     assert response.status_code == 404
     assert "A Quiet Article" not in response.get_data(as_text=True)
-    assert client.get("/?before=2147483647").status_code == 200  # the largest id
+    assert client.get("/?before=2147483647").status_code == 404  # the largest id: no such one
+    assert client.get("/?before=1").status_code == 200
     assert client.get("/?before=2147483648").status_code == 404  # beyond PostgreSQL's INTEGER
 
 

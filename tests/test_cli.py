@@ -1,12 +1,14 @@
 import re
 import textwrap
+from datetime import datetime
 from html import unescape
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy import text as sql
 
 from blog.extensions import db
-from blog.models import Article, Comment
+from blog.models import Article, Comment, OldSlug
 
 
 def count(app, model) -> int:
@@ -118,3 +120,53 @@ def test_import_rejects_non_utf8_missing_and_duplicate_files(app, runner, tmp_pa
     again = runner.invoke(args=["import-article", str(path)])
     assert again.exit_code != 0 and "already exists" in again.output
     assert count(app, Article) == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("title: [a, b]", "'title' must be text"),
+        ("author: true", "'author' must be text"),
+        ("tags: [null, true, 3.5]", "'tags' must be a list of words"),
+        ("tags: [[a, b], c]", "'tags' must be a list of words"),
+        ("tags: {a: 1}", "'tags' must be a list of words"),
+        ('tags: ["a, b"]', "has a comma in it"),
+        ("tags: [C, C++]", "would share one address"),
+        ("status: live", "'status': Not a valid choice"),
+        ("status: published\ndate: 2999-01-01", "'date': That time is in the future"),
+    ],
+)
+def test_import_refuses_front_matter_that_is_not_plain_text(app, runner, tmp_path, line, reason):
+    text = GOOD.replace("copyright_year: 2018", line)
+    if "date:" in line:
+        text = text.replace("date: 2019-06-02\n", "")
+    result = runner.invoke(args=["import-article", str(write(tmp_path, text))])
+    assert result.exit_code != 0 and reason in result.output, result.output
+    assert count(app, Article) == 0
+
+
+def test_import_honours_a_time_zone_offset_and_replaces_under_an_old_slug(app, runner, tmp_path):
+    text = GOOD.replace("date: 2019-06-02", "date: 2019-06-02T10:00:00+05:00")
+    assert runner.invoke(args=["import-article", str(write(tmp_path, text))]).exit_code == 0
+    with app.app_context():
+        stored = db.session.scalar(select(Article))
+        assert stored.published_at == datetime(2019, 6, 2, 5, 0)  # UTC
+        db.session.add(OldSlug(slug="notes-on-starting-over", article_id=stored.id))
+        stored.slug = "renamed-since"
+        db.session.commit()
+    again = runner.invoke(args=["import-article", "--replace", str(write(tmp_path, text))])
+    assert again.exit_code == 0, again.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Article.id))) == 1
+        assert db.session.scalar(select(Article.slug)) == "notes-on-starting-over"
+
+
+def test_import_reads_tags_and_a_future_date_as_scheduled(app, runner, tmp_path, client):
+    text = GOOD.replace("date: 2019-06-02", "date: 2999-06-02").replace(
+        "copyright_year: 2018", "tags: [Beginnings, Change]"
+    )
+    result = runner.invoke(args=["import-article", str(write(tmp_path, text))])
+    assert result.exit_code == 0 and "Scheduled for 2999-06-02" in result.output
+    assert client.get("/articles/notes-on-starting-over").status_code == 404
+    with app.app_context():
+        assert [t.name for t in db.session.scalar(select(Article)).tags] == ["Beginnings", "Change"]

@@ -283,7 +283,7 @@ def test_the_export_command_writes_the_documented_format(blog, tmp_path, runner)
         (lambda d: d["articles"][0].update(id="one"), "whole number"),
         (lambda d: d.update(comments="none"), "list of objects"),
         (lambda d: d["articles"][0].update(tags="rest"), "list of words"),
-        (lambda d: d["articles"][0].update(tags=["😀"]), "cannot be used"),
+        (lambda d: d["articles"][0].update(tags=["😀"]), "needs a letter or digit"),
         (lambda d: d["articles"][0].update(old_slugs=["Not A Slug"]), "not an address"),
         (lambda d: d["articles"][1].update(old_slugs=["a-first-name"]), "two articles"),
         (lambda d: d["articles"][1].update(old_slugs=["a-quiet-article"]), "two articles"),

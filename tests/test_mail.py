@@ -15,6 +15,7 @@ from test_conversations import reply_data, signed_in_owner
 from blog.extensions import db, mail
 from blog.mail import sender
 from blog.models import (
+    Article,
     Comment,
     CommentStatus,
     OutboxMessage,
@@ -1023,3 +1024,47 @@ def test_messages_that_went_are_deleted_after_mail_keep_days(app, client, mailbo
     assert len(outbox(app)) == 1
     deliver(app, utcnow() + timedelta(days=31))
     assert outbox(app) == []
+
+
+def test_nothing_about_an_article_readers_cannot_see(app, client, mailbox, discussion):
+    """A reply approved while its article is a draft again is not announced (its link
+    would be a 404, its title a secret); a follower's digest waits until it is back."""
+    ann = subscribed_commenter(app, client, mailbox)
+    app.config["COMMENT_MODERATION"] = "all"
+    post_reply(client, ann, name="Bo", email="bo@example.com", body="Held words.")
+    held = stored(app)[-1]
+    with app.app_context():
+        db.session.get(Article, 1).is_published = False
+        db.session.commit()
+    signed_in_owner(app, client)
+    token = re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/admin/").get_data(as_text=True)
+    ).group(1)
+    client.post(f"/admin/comments/{held.id}/approve", data={"csrf_token": token})
+    deliver(app)
+    assert mailbox.to("ann@example.com") == []
+    (dropped,) = outbox(app, kind="reply")
+    assert dropped.status == "dropped" and "not published" in dropped.last_error
+
+
+def test_a_digest_of_an_article_made_a_draft_waits_until_it_is_back(
+    app, client, mailbox, discussion, htmx_client
+):
+    htmx_client.post(ARTICLE + "/follow", data={"follow-email": "fan@example.com"})
+    deliver(app)
+    confirm(client, mailbox.to("fan@example.com")[0])
+    mailbox.received.clear()
+    post(client, name="Gil", email="gil@example.com", body="News while it is public.")
+
+    def published(value: bool) -> None:
+        with app.app_context():
+            db.session.get(Article, 1).is_published = value
+            db.session.commit()
+
+    published(False)
+    deliver(app)
+    assert mailbox.to("fan@example.com") == []
+    published(True)
+    deliver(app)
+    (digest,) = mailbox.to("fan@example.com")
+    assert "News while it is public." in digest.text

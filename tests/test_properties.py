@@ -117,9 +117,11 @@ def is_id(raw: str) -> bool:
 )
 def test_any_cursor_is_a_page_or_a_404(app, client, htmx_client, article, raw):
     for reader in (client, htmx_client):
-        for path, name in (("/", "before"), (POST, "before")):
-            response = reader.get(path, query_string={name: raw})
-            assert response.status_code == (200 if is_id(raw) else 404), (path, raw)
+        # a list of articles starts after one readers see (here the only one, id 1)
+        home = reader.get("/", query_string={"before": raw})
+        assert home.status_code == (200 if is_id(raw) and int(raw) == 1 else 404), raw
+        comments = reader.get(POST, query_string={"before": raw})
+        assert comments.status_code == (200 if is_id(raw) else 404), raw
     if raw.isascii() and raw.isdigit() and "/" not in raw:
         permalink = client.get(f"{POST}/{raw}")
         assert permalink.status_code == 404  # no comments yet: valid or not, none is there

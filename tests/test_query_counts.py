@@ -179,8 +179,9 @@ def requests_and_counts(app, log, client, htmx_client, words: str) -> dict[str, 
 HTMX = {"HX-Request": "true"}
 EXPECTED = {
     "home": 1,  # the versions of the articles on it; the page is cached for those
-    # not yet cached: the versions, then the articles themselves, then their tags
-    "home page 2": 3,
+    # that the page starts after an article readers see; not yet cached: the versions, then
+    # the articles themselves, then their tags
+    "home page 2": 4,
     "article": 1,  # the version lookup; the page itself is cached for that version
     "comment page": 2,  # the version lookup and the page of threads (with their replies)
     "later comment page": 3,  # as a comment page, and the previous and next articles

@@ -323,3 +323,21 @@ def test_the_search_uses_the_full_text_index(app, shelf):
         assert "VIRTUAL TABLE INDEX" in plan and "article_search" in plan, plan
     else:
         assert "Bitmap Index Scan on ix_article_search" in plan, plan
+
+
+@pytest.mark.parametrize("q", ["covid-19", "COVID-19 care", "3.11", "24/7", "e-mail"])
+def test_words_with_hyphens_dots_and_slashes_are_found_on_both_databases(app, client, q):
+    with app.app_context():
+        make_article(
+            "mixed",
+            "Mixed Tokens",
+            body="Long COVID-19 care, Python 3.11 notes, help 24/7 and e-mail tips.",
+            **FILLER,
+        )
+    assert titles(page(client, q).get_data(as_text=True)) == ["Mixed Tokens"], q
+
+
+def test_postgresql_gets_each_run_of_text_whole_and_never_an_operator():
+    assert queries.phrases('covid-19 "3.11" -a OR b* (c') == '"covid-19" "3.11" "-a" "OR" "b*" "(c"'
+    assert queries.phrases('"" !!! 😀') == ""
+    assert len(queries.phrases("w " * 200).split()) == MAX_WORDS

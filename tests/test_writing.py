@@ -161,9 +161,17 @@ def test_live_preview_answers_htmx_with_the_sanitized_fragment(owner):
     assert answer.status_code == 200 and "<em>there</em>" in html
     assert "onerror" not in html and "<html" not in html
     assert answer.headers["Cache-Control"] == "no-store"
+    # it stores nothing, so a page open for hours keeps its preview without a fresh token;
+    # another site's page still cannot use it
     no_token = {k: v for k, v in data.items() if k != "csrf_token"}
-    refused = owner.post("/admin/articles/preview", data=no_token, headers={"HX-Request": "true"})
-    assert refused.status_code == 400
+    kept = owner.post("/admin/articles/preview", data=no_token, headers={"HX-Request": "true"})
+    assert kept.status_code == 200 and "<em>there</em>" in kept.get_data(as_text=True)
+    forged = owner.post(
+        "/admin/articles/preview",
+        data=data,
+        headers={"HX-Request": "true", "Sec-Fetch-Site": "cross-site"},
+    )
+    assert forged.status_code == 403
 
 
 def test_editing_keeps_old_addresses_working(app, owner):
@@ -344,3 +352,122 @@ def test_every_page_of_a_renamed_article_follows_it(app, owner):
         db.session.commit()
     assert reader.get("/articles/a-quiet-article").status_code == 404
     assert reader.get("/articles/a-calm-article").status_code == 404
+
+
+# What an attacking review found, each pinned.
+
+
+def test_an_old_address_taken_back_never_loops(app, owner):
+    owner.post(NEW, data=fields(owner, title="Alpha"))
+    edit = f"/admin/articles/{article(app, 'alpha').id}/edit"
+    owner.post(edit, data=fields(owner, edit, slug="beta"))
+    reader = app.test_client()
+    moved = reader.get("/articles/alpha")
+    assert moved.status_code == 301 and moved.headers["Cache-Control"] == "no-cache"
+    owner.post(edit, data=fields(owner, edit, slug="alpha"))
+    assert reader.get("/articles/alpha").status_code == 200
+    assert reader.get("/articles/beta").headers["Location"] == "/articles/alpha"
+
+
+def test_publishing_a_draft_publishes_it_now(app, owner):
+    with app.app_context():  # a draft first saved long ago
+        make_article("small-steps-toward-sleep", "Small Steps", is_published=False)
+    edit = f"/admin/articles/{article(app, 'small-steps-toward-sleep').id}/edit"
+    page = owner.get(edit).get_data(as_text=True)
+    assert 'name="publish_at" type="datetime-local" value=""' in page  # a draft: no time yet
+    before = utcnow().replace(microsecond=0)
+    assert owner.post(edit, data=fields(owner, edit, status="published")).status_code == 303
+    assert article(app, "small-steps-toward-sleep").published_at >= before
+
+
+def test_saving_without_touching_the_time_keeps_it_to_the_second(app, owner):
+    with app.app_context():
+        make_article("precise", "Precise", published_at=datetime(2020, 3, 1, 10, 0, 30))
+        article_id = article(app, "precise").id
+    edit = f"/admin/articles/{article_id}/edit"
+    assert owner.post(edit, data=fields(owner, edit, title="Still Precise")).status_code == 303
+    assert article(app, "precise").published_at == datetime(2020, 3, 1, 10, 0, 30)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [("2027-03-28T01:30", "skip this time"), ("2026-10-25T01:30", "happens twice")],
+)
+def test_a_time_the_clocks_skip_or_repeat_is_pointed_out(app, owner, typed, message):
+    app.config["TIMEZONE"] = "Europe/London"
+    answer = owner.post(NEW, data=fields(owner, status="scheduled", publish_at=typed))
+    assert answer.status_code == 422 and message in answer.get_data(as_text=True)
+
+
+def test_a_time_stored_in_the_repeated_hour_survives_a_save(app, owner):
+    app.config["TIMEZONE"] = "Europe/London"
+    second_one_thirty = datetime(2026, 10, 25, 1, 30)  # UTC: 01:30 GMT, after 01:30 BST
+    with app.app_context():
+        make_article("autumn", "Autumn", published_at=second_one_thirty)
+        article_id = article(app, "autumn").id
+    edit = f"/admin/articles/{article_id}/edit"
+    assert owner.post(edit, data=fields(owner, edit, title="Autumn Again")).status_code == 303
+    assert article(app, "autumn").published_at == second_one_thirty
+
+
+def test_a_scheduled_article_whose_time_came_while_open_saves_as_published(app, owner):
+    at = (datetime.now() + timedelta(minutes=2)).replace(second=0, microsecond=0)
+    owner.post(NEW, data=fields(owner, status="scheduled", publish_at=f"{at:%Y-%m-%dT%H:%M}"))
+    edit = f"/admin/articles/{article(app, 'small-steps-toward-sleep').id}/edit"
+    opened = fields(owner, edit)
+    assert opened["status"] == "published"  # the helper's default; the page says scheduled
+    opened["status"] = "scheduled"
+    with time_machine.travel(at + timedelta(minutes=1), tick=False):
+        saved = owner.post(edit, data={**opened, "title": "Typo Fixed"})
+        assert saved.status_code == 303
+        assert app.test_client().get("/articles/small-steps-toward-sleep").status_code == 200
+
+
+def test_a_page_open_past_its_token_keeps_its_text(app, owner):
+    data = fields(owner, body="Seven hours of careful words.")
+    data["csrf_token"] = "expired-or-forged"
+    answer = owner.post(NEW, data=data)
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and "longer than its security token lasts" in html
+    assert "Seven hours of careful words." in html and 'name="csrf_token"' in html
+    assert article(app, "small-steps-toward-sleep") is None
+    again = {**data, "csrf_token": TOKEN.search(html).group(1)}
+    assert owner.post(NEW, data=again).status_code == 303
+    forged = owner.post(NEW, data=again, headers={"Sec-Fetch-Site": "cross-site"})
+    assert forged.status_code == 403
+
+
+def test_a_save_of_an_article_deleted_meanwhile_keeps_the_text(app, owner):
+    with app.app_context():
+        article_id = make_article("doomed", "Doomed").id
+    edit = f"/admin/articles/{article_id}/edit"
+    opened = fields(owner, edit)
+    token = TOKEN.search(owner.get(f"/admin/articles/{article_id}/delete").data.decode()).group(1)
+    owner.post(f"/admin/articles/{article_id}/delete", data={"csrf_token": token})
+    answer = owner.post(edit, data={**opened, "body": "Words worth keeping."})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 409 and "was deleted from another page" in html
+    assert "Words worth keeping." in html and 'action="/admin/articles/new"' in html
+
+
+@pytest.mark.parametrize("version", ["²", "١", "", "-1", "1e3", " 1"])
+def test_an_edit_version_this_site_never_wrote_is_a_conflict_not_a_500(app, owner, version):
+    edit = "/admin/articles/1/edit"
+    answer = owner.post(edit, data={**fields(owner, edit), "edit_version": version})
+    assert answer.status_code == 409
+
+
+def test_tags_of_any_script_and_tags_that_would_share_an_address(app, owner):
+    clash = owner.post(NEW, data=fields(owner, tags="C, C++, C#"))
+    assert clash.status_code == 422 and "would share one address" in clash.get_data(as_text=True)
+    assert owner.post(NEW, data=fields(owner, tags="Сон, Café")).status_code == 303
+    reader = app.test_client()
+    assert reader.get("/tags/%D1%81%D0%BE%D0%BD").status_code == 200
+    assert b"Small Steps Toward Sleep" in reader.get("/tags/cafe").data
+
+
+def test_no_js_preview_shows_no_errors_and_the_error_list_links_to_fields(app, owner):
+    preview = owner.post(NEW, data=fields(owner, action="preview", title="", status="live"))
+    assert preview.status_code == 200 and b"field-error" not in preview.data
+    refused = owner.post(NEW, data=fields(owner, status="live")).get_data(as_text=True)
+    assert 'href="#status-0"' in refused and 'id="status-0"' in refused

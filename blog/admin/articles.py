@@ -67,6 +67,7 @@ def _desk(form: ArticleForm, article: Article | None, status: int = 200, **extra
             article=article,
             preview_html=_preview_of(form) if form.body.data else None,
             status_of=writing.status_of,
+            expired=writing.EXPIRED,
             **extra,
         ),
         status,
@@ -91,8 +92,7 @@ def _saved_message(saved: writing.Saved) -> str:
 def _save_from(form: ArticleForm, article: Article | None):
     """A POST of the editor: preview it, refuse it with reasons, or save it."""
     if request.form.get("action") == "preview":
-        form.validate()
-        return _desk(form, article, previewing=True)
+        return _desk(form, article, previewing=True)  # nothing stored: nothing to check
     if not writing.check(form, article):
         return _desk(form, article, 422)
     try:
@@ -128,8 +128,12 @@ def new_article():
 @bp.route("/articles/<id:article_id>/edit", methods=["GET", "POST"])
 @long_form
 def edit_article(article_id: int):
-    article = _article_or_404(article_id)
+    article = db.session.get(Article, article_id)
     form = ArticleForm()
+    if article is None and request.method == "POST":  # deleted from another page meanwhile
+        form.slug.data = form.edit_version.data = ""
+        return _desk(form, None, 409, conflict=writing.GONE)
+    article = _article_or_404(article_id)
     if request.method == "POST":
         return _save_from(form, article)
     writing.fill_form(form, article)
@@ -140,8 +144,7 @@ def edit_article(article_id: int):
 @long_form
 def preview_article():
     """The rendered text beside the editor, as readers will see it (htmx, as one types)."""
-    form = ArticleForm()
-    form.validate()  # for its filters; errors are the save's to show
+    form = ArticleForm()  # its filters clean what was typed; errors are the save's to show
     if not is_htmx():
         abort(400)
     return render_template(

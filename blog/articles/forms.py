@@ -41,14 +41,47 @@ def slugify(text: str, limit: int = 200) -> str:
     return slug[:limit].rstrip("-")
 
 
+# A tag's address: words of letters and digits of any script, joined by hyphens.
+TAG_SLUG = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+
+
+def tag_slug(name: str) -> str:
+    """ "Small Habits" -> "small-habits", "Café" -> "cafe", "Сон" -> "сон"; "" for none."""
+    letters = "".join(
+        c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)
+    )
+    slug = re.sub(r"[\W_]+", "-", letters.casefold()).strip("-")
+    return slug[:60].rstrip("-")
+
+
 def tag_names(text: str | None) -> list[str]:
-    """The tags typed, comma-separated, each once (by address), in the order given."""
+    """The tags typed, comma-separated, each once (whatever its case), in the order given."""
     seen, names = set(), []
     for name in (clean_line(part) for part in (text or "").split(",")):
-        if name and slugify(name, 60) not in seen:
-            seen.add(slugify(name, 60))
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
             names.append(name)
     return names
+
+
+def tag_problem(names: list[str]) -> str | None:
+    """What is wrong with a list of tags, in words, if anything."""
+    if len(names) > MAX_TAGS:
+        return f"At most {MAX_TAGS} tags, please."
+    addresses: dict[str, str] = {}
+    for name in names:
+        if len(name) > TAG_LENGTH:
+            return f"Keep each tag under {TAG_LENGTH} characters."
+        slug = tag_slug(name)
+        if not slug:
+            return f"The tag “{name}” needs a letter or digit."
+        if slug in addresses:
+            return (
+                f"“{addresses[slug]}” and “{name}” would share one address (/tags/{slug}): "
+                "keep one, or rename one."
+            )
+        addresses[slug] = name
+    return None
 
 
 class _SaysWhatToType:
@@ -145,16 +178,8 @@ class ArticleForm(FlaskForm):
             raise ValidationError(YearField.bad_value)
 
     def validate_tags(self, field) -> None:
-        names = tag_names(field.data)
-        if len(names) > MAX_TAGS:
-            raise ValidationError(f"At most {MAX_TAGS} tags, please.")
-        for name in names:
-            if len(name) > TAG_LENGTH:
-                raise ValidationError(f"Keep each tag under {TAG_LENGTH} characters.")
-            if not slugify(name, 60):
-                raise ValidationError(
-                    f"The tag “{name}” needs a letter or digit from A to Z or 0 to 9."
-                )
+        if problem := tag_problem(tag_names(field.data)):
+            raise ValidationError(problem)
 
     def validate_publish_at(self, field) -> None:
         if field.data is not None and not 1900 <= field.data.year <= 9000:

@@ -36,4 +36,8 @@ def register(app: Flask) -> None:
         address = current_address()
         if address is None:
             return render_error(404, own_description(error))
-        return redirect(address, 301 if request.method in ("GET", "HEAD") else 308)
+        moved = redirect(address, 301 if request.method in ("GET", "HEAD") else 308)
+        # Browsers would keep a 301 for good: were the old slug taken back, the page would
+        # send them round in a loop. They ask again each time; search engines still move.
+        moved.headers["Cache-Control"] = "no-cache"
+        return moved

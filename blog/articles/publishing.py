@@ -1,6 +1,6 @@
 """Turning Markdown files with front matter into articles, by the editor's own rules."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import frontmatter
@@ -20,14 +20,43 @@ class ImportProblem(ValueError):
 
 
 def _as_datetime(value) -> datetime:
+    """The date as the site's local time (an offset given in the file is honoured)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ImportProblem(f"'date' is not a date: {value!r} (use YYYY-MM-DD)") from None
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None)
+        if value.tzinfo is not None:
+            return writing.to_local(value.astimezone(UTC).replace(tzinfo=None))
+        return value
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
-    try:
-        return datetime.fromisoformat(str(value)).replace(tzinfo=None)
-    except ValueError:
-        raise ImportProblem(f"'date' is not a date: {value!r} (use YYYY-MM-DD)") from None
+    raise ImportProblem(f"'date' is not a date: {value!r} (use YYYY-MM-DD)")
+
+
+def _words(meta: dict, key: str) -> str | None:
+    """A text field of the front matter: text or a number, never a list, a mapping or a
+    yes/no (YAML reads "yes" and "no" as those)."""
+    value = meta.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ImportProblem(f"'{key}' must be text, got {value!r}")
+    return str(value)
+
+
+def _tags(meta: dict) -> str:
+    tags = meta.get("tags") or []
+    if isinstance(tags, str):
+        return tags
+    if not isinstance(tags, list):
+        raise ImportProblem(f"'tags' must be a list of words, got {tags!r}")
+    if any(isinstance(tag, bool) or not isinstance(tag, (str, int)) for tag in tags):
+        raise ImportProblem(f"'tags' must be a list of words, got {tags!r}")
+    if any("," in str(tag) for tag in tags):
+        raise ImportProblem("a tag in 'tags' has a comma in it: tags are single words or phrases")
+    return ", ".join(map(str, tags))
 
 
 def _read(path: Path) -> frontmatter.Post:
@@ -57,19 +86,24 @@ def form_from_file(path: Path) -> ArticleForm:
     if missing:
         raise ImportProblem("the front matter is missing: " + ", ".join(missing))
     when = _as_datetime(meta["date"])
-    tags = meta.get("tags") or ""
-    fields = MultiDict({key: str(meta[key]) for key in FIELDS if meta.get(key) is not None})
+    fields = MultiDict({key: value for key in FIELDS if (value := _words(meta, key)) is not None})
     fields["body"] = post.content
-    fields["tags"] = ", ".join(map(str, tags)) if isinstance(tags, list) else str(tags)
+    fields["tags"] = _tags(meta)
     fields["publish_at"] = when.strftime("%Y-%m-%dT%H:%M:%S")
     later = writing.to_utc(when) > utcnow()
-    fields["status"] = str(meta.get("status") or (Status.SCHEDULED if later else Status.PUBLISHED))
+    status = _words(meta, "status") or (Status.SCHEDULED if later else Status.PUBLISHED)
+    fields["status"] = status
     return ArticleForm(formdata=fields, meta={"csrf": False})
+
+
+FILE_NAMES = {"publish_at": "date"}  # the form's names for what the file calls otherwise
 
 
 def problems(form: ArticleForm) -> str:
     return "; ".join(
-        f"'{name}': {' '.join(errors)}" for name, errors in form.errors.items() if errors
+        f"'{FILE_NAMES.get(name, name)}': {' '.join(errors)}"
+        for name, errors in form.errors.items()
+        if errors
     )
 
 

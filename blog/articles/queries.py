@@ -8,6 +8,7 @@ from ..keyset import beyond, newest_first
 from ..models import PUBLISHED, SLUG, Article, Tag, article_tag
 from ..speed.hot_sql import Prepared, for_request
 from ..speed.pages import Version
+from .forms import TAG_SLUG
 
 # The order of every listing of articles (what readers may see: models.PUBLISHED).
 NEWEST_FIRST = (Article.published_at.desc(), Article.id.desc())
@@ -71,9 +72,24 @@ def neighbours(article: Article) -> tuple[Article | None, Article | None]:
 
 
 def tag_or_none(slug: str) -> Tag | None:
-    if len(slug) > 60 or not SLUG.fullmatch(slug):
+    if len(slug) > 60 or not TAG_SLUG.fullmatch(slug):
         return None  # never a tag's address (PostgreSQL would refuse a NUL in it, too)
     return db.session.scalar(select(Tag).where(Tag.slug == slug))
+
+
+def readers_see(article_id: int) -> bool:
+    """Is `article_id` an article readers may see (a page may start after it)?"""
+    visible = select(Article.id).where(Article.id == article_id, PUBLISHED)
+    return db.session.scalar(visible) is not None
+
+
+def tag_shows(tag: Tag) -> bool:
+    """Has `tag` an article readers may see? (A draft's tags are nobody's business.)"""
+    tagged = select(article_tag.c.article_id).join(Article, Article.id == article_tag.c.article_id)
+    return (
+        db.session.scalar(tagged.where(article_tag.c.tag_id == tag.id, PUBLISHED).limit(1))
+        is not None
+    )
 
 
 def tagged_page(tag: Tag, before_id: int | None, limit: int):

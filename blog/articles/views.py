@@ -92,10 +92,18 @@ def render_article(
     return pages.shared_page(version, render, stamp=started)
 
 
+def _visible_or_404(before: int | None) -> int | None:
+    """A page of a list starts after an article readers see; any other id says nothing
+    about what is there (a draft, a scheduled article or no article alike)."""
+    if before is not None and not queries.readers_see(before):
+        abort(404, description="That page of the list does not exist.")
+    return before
+
+
 @bp.get("/")
 def index():
     """List published articles, newest first, a page at a time."""
-    before = optional_id("before")
+    before = _visible_or_404(optional_id("before"))
     size = current_app.config["ARTICLES_PER_PAGE"]
 
     def render() -> str:
@@ -107,18 +115,15 @@ def index():
     return pages.shared_page(queries.article_page_versions(before, size), render)
 
 
-@bp.get("/tags/<slug>")
-def tagged(slug: str):
+@bp.get("/tags/<tag_slug>")
+def tagged(tag_slug: str):
     """Published articles with one tag, newest first, a page at a time."""
-    tag = queries.tag_or_none(slug)
-    if tag is None:
+    tag = queries.tag_or_none(tag_slug)
+    before = _visible_or_404(optional_id("before"))
+    if tag is None or not queries.tag_shows(tag):
         abort(404, description="There are no articles with that tag.")
-    before = optional_id("before")
-    articles, next_before = queries.tagged_page(
-        tag, before, current_app.config["ARTICLES_PER_PAGE"]
-    )
-    if not articles and before is None:
-        abort(404, description="There are no articles with that tag.")
+    size = current_app.config["ARTICLES_PER_PAGE"]
+    articles, next_before = queries.tagged_page(tag, before, size)
     html = render_template(
         "articles/tagged.html", tag=tag, articles=articles, before=before, next_before=next_before
     )

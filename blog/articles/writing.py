@@ -8,6 +8,7 @@
   query runs (models.PUBLISHED): a scheduled article appears on its own.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -18,13 +19,23 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Article, Comment, OldSlug, Tag, article_tag, utcnow
-from .forms import ArticleForm, Status, slugify, tag_names
+from .forms import ArticleForm, Status, slugify, tag_names, tag_slug
 from .revisions import record_change
 
 CONFLICT = (
     "This article was saved from another page (another tab, or someone else) after you "
     "opened this one, so your save was not stored: your text is still here. Copy what you "
     "need, then open the article again to see the newer version."
+)
+
+
+GONE = (
+    "This article was deleted from another page after you opened this one, so your save "
+    "was not stored: your text is still here. Save makes it a new article."
+)
+EXPIRED = (
+    "This page was open longer than its security token lasts, so nothing was saved. Your "
+    "text is still here: press Save again."
 )
 
 
@@ -50,12 +61,39 @@ def _zone() -> ZoneInfo:
 
 
 def to_utc(local: datetime) -> datetime:
-    """A time the owner typed, in the site's time zone, as stored (naive UTC)."""
-    return local.replace(tzinfo=_zone()).astimezone(UTC).replace(tzinfo=None)
+    """A time the owner typed, in the site's time zone, as stored (naive UTC); of a time
+    that happens twice (the clocks going back), the first."""
+    return local.replace(tzinfo=_zone(), fold=0).astimezone(UTC).replace(tzinfo=None)
 
 
 def to_local(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC).astimezone(_zone()).replace(tzinfo=None)
+
+
+def clock_problem(local: datetime) -> str | None:
+    """Why a time typed in the site's time zone does not name one moment, if it does not."""
+    first, second = (local.replace(tzinfo=_zone(), fold=fold) for fold in (0, 1))
+    if first.utcoffset() == second.utcoffset():
+        return None
+    if to_local(to_utc(local)) != local:
+        return "The clocks skip this time here (they go forward): choose another."
+    return "This time happens twice here (the clocks go back): choose one an hour away."
+
+
+def _as_shown(article: Article) -> datetime:
+    """The article's publish time as the editor shows it (in minutes)."""
+    return to_local(article.published_at).replace(second=0, microsecond=0)
+
+
+def _publish_time(form: ArticleForm, article: Article | None) -> datetime:
+    """What the form says, as stored: the stored time itself while the field still shows
+    it (the field has no seconds, and a time that happens twice is shown once)."""
+    chosen = form.publish_at.data
+    if chosen is None:
+        return utcnow().replace(microsecond=0)
+    if article is not None and article.published_at is not None and chosen == _as_shown(article):
+        return article.published_at
+    return to_utc(chosen)
 
 
 def fill_form(form: ArticleForm, article: Article) -> None:
@@ -69,7 +107,8 @@ def fill_form(form: ArticleForm, article: Article) -> None:
     form.copyright_year.data = article.copyright_year
     form.copyright_holder.data = article.copyright_holder
     form.status.data = status_of(article)
-    form.publish_at.data = to_local(article.published_at).replace(second=0, microsecond=0)
+    # A draft's time is only when it was last saved: empty, so that publishing it is "now".
+    form.publish_at.data = None if not article.is_published else _as_shown(article)
     form.edit_version.data = str(article.edit_version)
 
 
@@ -96,9 +135,15 @@ def check(form: ArticleForm, article: Article | None) -> bool:
     elif not form.slug.data and form.title.data and not slugify(form.title.data):
         form.slug.errors.append("The title has no letters A to Z or digits: type an address.")
     when = form.publish_at.data
+    unchanged = article is not None and when is not None and when == _as_shown(article)
+    problem = clock_problem(when) if when is not None and not unchanged else None
+    if problem and not form.publish_at.errors:
+        form.publish_at.errors.append(problem)
     if not form.publish_at.errors:
-        later = when is not None and to_utc(when) > utcnow()
-        if form.status.data == Status.SCHEDULED and not later:
+        later = _publish_time(form, article) > utcnow() if when is not None else False
+        if form.status.data == Status.SCHEDULED and not later and unchanged:
+            form.status.data = Status.PUBLISHED  # its time came while the page was open
+        elif form.status.data == Status.SCHEDULED and not later:
             form.publish_at.errors.append("A scheduled article needs a publish time in the future.")
         elif form.status.data == Status.PUBLISHED and later:
             form.publish_at.errors.append(
@@ -121,8 +166,8 @@ def _free_slug(title: str, own_id: int | None) -> str:
 def _claim_version(article: Article, seen: str | None) -> None:
     """One more edit_version, only if it is still the one the page showed: done in SQL,
     so two saves at the same moment cannot both pass."""
-    if not (seen or "").isdigit() or len(seen) > 9:
-        raise Conflict
+    if not re.fullmatch(r"[0-9]{1,9}", seen or ""):
+        raise Conflict  # not a version this site wrote
     claimed = db.session.execute(
         update(Article)
         .where(Article.id == article.id, Article.edit_version == int(seen))
@@ -144,7 +189,7 @@ def _set_slug(article: Article, slug: str) -> None:
 def _set_tags(article: Article, names: list[str]) -> None:
     tags = []
     for name in names:
-        slug = slugify(name, 60)
+        slug = tag_slug(name)
         tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
         if tag is None:
             tag = Tag(slug=slug, name=name)
@@ -172,8 +217,7 @@ def save(form: ArticleForm, article: Article | None = None) -> Saved:
     article.author = form.author.data
     article.description = form.description.data or ""
     article.set_body(form.body.data)
-    chosen = form.publish_at.data
-    published_at = to_utc(chosen) if chosen is not None else utcnow().replace(microsecond=0)
+    published_at = _publish_time(form, None if created else article)
     article.published_at = published_at
     article.is_published = form.status.data != Status.DRAFT
     article.copyright_year = form.copyright_year.data or to_local(published_at).year

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import selectinload
 
-from ..articles.forms import TAG_LENGTH, slugify, tag_names
+from ..articles.forms import tag_problem, tag_slug
 from ..extensions import db
 from ..models import (
     SLUG,
@@ -146,13 +146,12 @@ def _tags_and_old_slugs(rows: list[dict], articles: list[Article]) -> list[OldSl
         names = row.get("tags", [])
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise ValueError(f'article {article.id}: "tags" must be a list of words')
-        for name in tag_names(", ".join(names)):
-            slug = slugify(name, 60)
-            if not slug or len(name) > TAG_LENGTH:
-                raise ValueError(f"article {article.id}: the tag {name!r} cannot be used")
-            tag = tags.setdefault(slug, Tag(slug=slug, name=name))
-            if tag not in article.tags:
-                article.tags.append(tag)
+        names = [clean_line(n) for n in names]
+        if problem := tag_problem(names):
+            raise ValueError(f"article {article.id}: {problem}")
+        for name in names:
+            tag = tags.setdefault(tag_slug(name), Tag(slug=tag_slug(name), name=name))
+            article.tags.append(tag)
         slugs = row.get("old_slugs", [])
         if not isinstance(slugs, list):
             raise ValueError(f'article {article.id}: "old_slugs" must be a list')

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import (
+    PUBLISHED,
     Article,
     Comment,
     CommentStatus,
@@ -43,8 +44,12 @@ def _follower_digests(now: datetime) -> int:
     cutoff = now - timedelta(minutes=current_app.config["MAIL_DIGEST_MINUTES"])
     ready = or_(Subscription.last_digest_at.is_(None), Subscription.last_digest_at <= cutoff)
     waiting = select(DigestItem.subscription_id).where(DigestItem.sent_at.is_(None))
+    # a digest of an article readers cannot see (made a draft again) waits until they can
+    public = select(Article.id).where(PUBLISHED)
     due = db.session.scalars(
-        select(Subscription.id).where(ready, Subscription.id.in_(waiting)).order_by(Subscription.id)
+        select(Subscription.id)
+        .where(ready, Subscription.id.in_(waiting), Subscription.article_id.in_(public))
+        .order_by(Subscription.id)
     ).all()
     written = 0
     for subscription_id in due:

@@ -50,9 +50,18 @@ def query_words(text: str | None) -> list[str]:
 
 
 def match_text(words: list[str]) -> str:
-    """Each word as a quoted phrase: an FTS5 string and a websearch_to_tsquery phrase alike,
-    never an operator (AND, OR, NEAR, -, *, column:)."""
+    """For FTS5: each word as a quoted string, never an operator (AND, OR, NEAR, -, *,
+    column:); its tokenizer splits "covid-19" into the same words in articles and queries."""
     return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
+def phrases(text: str | None) -> str:
+    """For PostgreSQL: each run of the text between spaces as one quoted phrase, whole, so
+    that its parser reads "covid-19", "3.11" or "24/7" as it read them in the articles
+    (split into words, they would not match); quotes inside are dropped, so no operator
+    ever reaches websearch_to_tsquery."""
+    runs = [run.replace('"', "") for run in clean_query(text).split()][:MAX_WORDS]
+    return " ".join(f'"{run}"' for run in runs if _WORD.search(run))
 
 
 def marked(text: str) -> Markup:
@@ -66,8 +75,9 @@ def search(text: str, limit: int = MAX_RESULTS) -> list[Hit]:
     words = query_words(text)
     if not words:
         return []
-    statement = _STATEMENTS[db.engine.dialect.name]  # only these two databases are served
-    rows = db.session.execute(statement, {"words": match_text(words), "limit": limit})
+    dialect = db.engine.dialect.name  # only these two databases are served
+    terms = phrases(text) if dialect == "postgresql" else match_text(words)
+    rows = db.session.execute(_STATEMENTS[dialect], {"words": terms, "limit": limit})
     return [Hit(slug, title, at, marked(excerpt)) for slug, title, at, excerpt in rows]
 
 
@@ -94,7 +104,7 @@ def _sqlite() -> Select:
 # 'english' written out, not bound, for the same reason.
 _PG_DOCUMENT = literal_column("to_tsvector('english', article.title || ' ' || article.body_text)")
 _ENGLISH = literal_column("'english'")
-# Safe with any text; given only quoted words (match_text), every one must match.
+# Safe with any text; given only quoted phrases (`phrases`), every one must match.
 _PG_QUERY = func.websearch_to_tsquery(_ENGLISH, bindparam("words"))
 # The title's words weigh A (1.0), the body's D (0.1), in ts_rank.
 _PG_WEIGHTED = literal_column(
