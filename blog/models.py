@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from flask_login import UserMixin
 from sqlalchemy import (
     DDL,
+    BigInteger,
     Column,
     DateTime,
     ForeignKey,
@@ -144,9 +145,30 @@ class OldSlug(db.Model):
     )
 
 
-# Search on SQLite: an FTS5 index of the articles' titles and words, kept by triggers so
-# that every way of writing an article (the editor, imports, restores) keeps it current.
-# PostgreSQL searches an expression index instead (migration 0006). See search/queries.py.
+class ArchiveEdition(db.Model):
+    """One row whose stamp changes, by triggers, whenever any article is added, deleted,
+    renamed, re-addressed, published, unpublished or re-dated, however it is written: an
+    article page's version carries it, so that its previous/next links follow their
+    neighbours (speed/pages.py). Triggers fire in every writer (the editor, imports,
+    restores); a random stamp never repeats one from before a restore."""
+
+    __tablename__ = "archive_edition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stamp: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+event.listen(
+    ArchiveEdition.__table__,
+    "after_create",
+    DDL("INSERT INTO archive_edition (id, stamp) VALUES (1, 0)"),
+)
+
+# What the article table needs beyond its columns, made by create_all (tests) and by
+# migration 0006 alike: on SQLite, an FTS5 index of titles and words kept by triggers (so
+# that every way of writing an article keeps it current; PostgreSQL searches an expression
+# index instead; see search/queries.py), and the archive edition's triggers.
+_ARCHIVE_COLUMNS = "slug, title, is_published, published_at"
 SQLITE_SEARCH_DDL = (
     """CREATE VIRTUAL TABLE IF NOT EXISTS article_search USING fts5(
         title, body_text, content='article', content_rowid='id',
@@ -166,10 +188,28 @@ SQLITE_SEARCH_DDL = (
         INSERT INTO article_search(rowid, title, body_text)
         VALUES (new.id, new.title, new.body_text);
     END""",
+    *(
+        f"""CREATE TRIGGER IF NOT EXISTS article_archive_{name} AFTER {when} ON article BEGIN
+        UPDATE archive_edition SET stamp = random();
+    END"""
+        for name, when in (
+            ("insert", "INSERT"),
+            ("delete", "DELETE"),
+            ("update", f"UPDATE OF {_ARCHIVE_COLUMNS}"),
+        )
+    ),
 )
 POSTGRES_SEARCH_DDL = (
     "CREATE INDEX IF NOT EXISTS ix_article_search ON article USING gin "
     "(to_tsvector('english', title || ' ' || body_text))",
+    """CREATE OR REPLACE FUNCTION archive_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE archive_edition SET stamp = floor(random() * 9e18)::bigint;
+        RETURN NULL;
+    END $$""",
+    f"""CREATE OR REPLACE TRIGGER article_archive
+    AFTER INSERT OR DELETE OR UPDATE OF {_ARCHIVE_COLUMNS} ON article
+    FOR EACH STATEMENT EXECUTE FUNCTION archive_changed()""",
 )
 for _statement in SQLITE_SEARCH_DDL:
     event.listen(Article.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))

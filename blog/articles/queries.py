@@ -48,8 +48,7 @@ def published_articles(limit: int | None = None) -> list[Article]:
 
 def neighbours(article: Article) -> tuple[Article | None, Article | None]:
     """The articles readers see just before and just after `article`, in one statement
-    (its page links to them; speed/pages.Version names them, so that page changes when
-    they do)."""
+    (its page links to them; speed/pages.Version changes whenever they may)."""
 
     def nearest(older: bool):
         after = beyond(

@@ -198,6 +198,9 @@ def _migrate(scratch: Path) -> None:
             db.engine.dispose()
 
 
+DERIVED_TABLES = {"archive_edition"}
+
+
 def _copy_rows(source: Path, target: Path) -> None:
     """Every row of the blog's tables, column by column as the models name them."""
     with closing(sqlite3.connect(target, isolation_level=None)) as connection:
@@ -206,6 +209,8 @@ def _copy_rows(source: Path, target: Path) -> None:
             connection.execute("PRAGMA foreign_keys=OFF")  # replies may come before parents
             connection.execute("BEGIN")
             for table in db.metadata.sorted_tables:
+                if table.name in DERIVED_TABLES:
+                    continue  # the fresh database's own, kept by its triggers
                 columns = ", ".join(f'"{column.name}"' for column in table.columns)
                 connection.execute(
                     f'INSERT INTO main."{table.name}" ({columns})'

@@ -21,12 +21,11 @@ from datetime import datetime
 from typing import NamedTuple
 
 from flask import Flask, Response, current_app, request
-from sqlalchemy import String, bindparam, cast, select
+from sqlalchemy import String, bindparam, select
 from sqlalchemy.orm import aliased
 from werkzeug.http import parse_cookie
 
-from ..keyset import beyond
-from ..models import PUBLISHED, SLUG, Article, visible
+from ..models import PUBLISHED, SLUG, ArchiveEdition, Article, visible
 from ..web.cookies import dismissed
 from ..web.htmx import wants_fragment
 from ..web.params import MAX_ID
@@ -50,43 +49,28 @@ _POLL_QUERY = re.compile(rf"since={_NUMBER}&after={_NUMBER}&first={_NUMBER}")
 class Version(NamedTuple):
     """An article as readers see it changes exactly when this does. `changed_at` keeps
     versions apart when a database is replaced by one whose ids and revisions repeat;
-    `older` and `newer` name the neighbours its page links to ("id:edit_version")."""
+    `archive` (models.ArchiveEdition) and `newest`, the newest article readers see (a
+    scheduled one appears by time alone), change whenever its previous/next links may."""
 
     id: int
     revision: int
     changed_at: datetime
-    older: str | None = None
-    newer: str | None = None
+    archive: int | None = None
+    newest: int | None = None
 
 
-def _neighbour(*, older: bool):
-    """The nearest article readers see before (or after) the one looked up."""
-    other = aliased(Article)
-    return (
-        select(cast(other.id, String) + ":" + cast(other.edit_version, String))
-        .where(
-            visible(other),
-            beyond(
-                other.published_at,
-                other.id,
-                Article.id,
-                older=older,
-                anchor_time=Article.published_at,
-            ),
-        )
-        .order_by(*((c.desc() if older else c.asc()) for c in (other.published_at, other.id)))
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
+_newest = aliased(Article)
 _VERSION = Prepared(
     select(
         Article.id,
         Article.revision,
         Article.changed_at,
-        _neighbour(older=True),
-        _neighbour(older=False),
+        select(ArchiveEdition.stamp).scalar_subquery(),
+        select(_newest.id)
+        .where(visible(_newest))
+        .order_by(_newest.published_at.desc(), _newest.id.desc())
+        .limit(1)
+        .scalar_subquery(),
     ).where(Article.slug == bindparam("slug", type_=String()), PUBLISHED)
 )
 

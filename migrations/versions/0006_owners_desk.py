@@ -1,5 +1,6 @@
 """The owner's desk: tags, old slugs that redirect, a version for saves from the editor,
-the body's plain words, and search (FTS5 on SQLite, a GIN index on PostgreSQL).
+the body's plain words, search (FTS5 on SQLite, a GIN index on PostgreSQL), and the
+archive edition that triggers change with every article added, removed or re-addressed.
 
 Revision ID: 0006
 Revises: 0005
@@ -65,6 +66,13 @@ def upgrade():
         sa.PrimaryKeyConstraint("slug"),
     )
     op.create_index("ix_old_slug_article_id", "old_slug", ["article_id"])
+    op.create_table(
+        "archive_edition",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("stamp", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.execute("INSERT INTO archive_edition (id, stamp) VALUES (1, 0)")
     for statement in SQLITE_SEARCH if connection.dialect.name == "sqlite" else POSTGRES_SEARCH:
         op.execute(statement)
 
@@ -74,9 +82,13 @@ def downgrade():
     if connection.dialect.name == "sqlite":
         for trigger in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS article_search_{trigger}")
+            op.execute(f"DROP TRIGGER IF EXISTS article_archive_{trigger}")
         op.execute("DROP TABLE IF EXISTS article_search")
     else:
         op.execute("DROP INDEX IF EXISTS ix_article_search")
+        op.execute("DROP TRIGGER IF EXISTS article_archive ON article")
+        op.execute("DROP FUNCTION IF EXISTS archive_changed()")
+    op.drop_table("archive_edition")
     op.drop_table("old_slug")
     op.drop_table("article_tag")
     op.drop_table("tag")
