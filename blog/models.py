@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+import time
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
@@ -35,6 +36,18 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 def utcnow() -> datetime:
     """Naive UTC, the form every timestamp is stored in (SQLite keeps no zone)."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+_this_second: list = [None, None]
+
+
+def this_second() -> datetime:
+    """utcnow to the second, one object for the whole second: what decides whether readers
+    may see an article, asked on every view (speed/hot_sql.py converts it once a second)."""
+    now = int(time.time())
+    if _this_second[0] != now:
+        _this_second[:] = [now, datetime.fromtimestamp(now, UTC).replace(tzinfo=None)]
+    return _this_second[1]
 
 
 class CommentStatus(enum.StrEnum):
@@ -107,7 +120,7 @@ def _summarize(_mapper, _connection, article: Article) -> None:
 # What readers may see: an article the owner published whose time has come. "Now" is taken
 # as each query runs, so a scheduled article appears on its own, with no process running,
 # and every cache keyed on what these queries return follows.
-NOW = bindparam("now", type_=DateTime(), callable_=utcnow)
+NOW = bindparam("now", type_=DateTime(), callable_=this_second)
 
 
 def visible(article=Article):

@@ -33,6 +33,7 @@ class Prepared:
     def __init__(self, statement: ClauseElement):
         self.statement = statement
         self._compiled: dict[str, tuple] = {}
+        self._memo: dict[tuple, tuple] = {}  # a callable's last value, and as converted
 
     def _for(self, dialect) -> tuple:
         found = self._compiled.get(dialect.name)
@@ -50,8 +51,15 @@ class Prepared:
             order = list(compiled.positiontup) if compiled.positional else None
             literals = compiled.construct_params(_check=False)  # values written in the statement
             required = frozenset(n for n, bind in compiled.binds.items() if bind.required)
-            # Values computed as each run starts (the time that decides what is published).
-            callables = [(n, bind.callable) for n, bind in compiled.binds.items() if bind.callable]
+            # Values computed as each run starts (the time that decides what is published),
+            # converted once for as long as the callable returns the same object.
+            process_of = dict(processors)
+            callables = [
+                (n, bind.callable, process_of.get(n))
+                for n, bind in compiled.binds.items()
+                if bind.callable
+            ]
+            processors = [(n, p) for n, p in processors if n not in {c[0] for c in callables}]
             found = (literals, required, str(compiled), processors, order, callables)
             self._compiled[dialect.name] = found
         return found
@@ -61,9 +69,16 @@ class Prepared:
         literals, required, sql, processors, order, callables = self._for(link.dialect)
         if not required.issubset(params):
             raise TypeError(f"values missing for {sorted(required.difference(params))}")
-        values = {**literals, **{name: make() for name, make in callables}, **params}
+        values = {**literals, **params}
         for name, process in processors:
             values[name] = process(values[name])
+        for name, make, process in callables:
+            raw = make()
+            key = (link.dialect.name, name)
+            memo = self._memo.get(key)
+            if memo is None or memo[0] is not raw:
+                memo = self._memo[key] = (raw, process(raw) if process else raw)
+            values[name] = memo[1]
         cursor = link.connection.cursor()
         cursor.execute(sql, [values[name] for name in order] if order else values)
         return cursor
