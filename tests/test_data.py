@@ -284,6 +284,8 @@ def test_the_export_command_writes_the_documented_format(blog, tmp_path, runner)
         (lambda d: d.update(comments="none"), "list of objects"),
         (lambda d: d["articles"][0].update(tags="rest"), "list of words"),
         (lambda d: d["articles"][0].update(tags=["😀"]), "needs a letter or digit"),
+        (lambda d: d["articles"][0].update(tags=["a, b"]), "cannot hold a comma"),
+        (lambda d: d["articles"][0].update(tags=[f"t{n}" for n in range(11)]), "At most 10"),
         (lambda d: d["articles"][0].update(old_slugs=["Not A Slug"]), "not an address"),
         (lambda d: d["articles"][1].update(old_slugs=["a-first-name"]), "two articles"),
         (lambda d: d["articles"][1].update(old_slugs=["a-quiet-article"]), "two articles"),

@@ -72,6 +72,8 @@ def tag_problem(names: list[str]) -> str | None:
     for name in names:
         if len(name) > TAG_LENGTH:
             return f"Keep each tag under {TAG_LENGTH} characters."
+        if "," in name:  # commas separate tags where people type them
+            return f"A tag cannot hold a comma: “{name}”."
         slug = tag_slug(name)
         if not slug:
             return f"The tag “{name}” needs a letter or digit."
