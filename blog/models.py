@@ -177,11 +177,12 @@ event.listen(
     DDL("INSERT INTO archive_edition (id, stamp) VALUES (1, 0)"),
 )
 
-# What the article table needs beyond its columns, made by create_all (tests) and by
-# migration 0006 alike: on SQLite, an FTS5 index of titles and words kept by triggers (so
-# that every way of writing an article keeps it current; PostgreSQL searches an expression
-# index instead; see search/queries.py), and the archive edition's triggers.
-_ARCHIVE_COLUMNS = "slug, title, is_published, published_at"
+# What the article table needs beyond its columns, made by create_all (tests) and, as
+# frozen copies, by migrations 0006 (search) and 0007 (the archive edition). On SQLite an
+# FTS5 index of titles and words is kept by triggers, so that every way of writing an
+# article keeps it current; PostgreSQL searches an expression index instead (see
+# search/queries.py). The archive edition's triggers fire only for articles that readers
+# may see, before or after the change (a draft's edits throw no cached page away).
 SQLITE_SEARCH_DDL = (
     """CREATE VIRTUAL TABLE IF NOT EXISTS article_search USING fts5(
         title, body_text, content='article', content_rowid='id',
@@ -201,32 +202,51 @@ SQLITE_SEARCH_DDL = (
         INSERT INTO article_search(rowid, title, body_text)
         VALUES (new.id, new.title, new.body_text);
     END""",
-    *(
-        f"""CREATE TRIGGER IF NOT EXISTS article_archive_{name} AFTER {when} ON article BEGIN
+)
+SQLITE_ARCHIVE_DDL = (
+    """CREATE TRIGGER IF NOT EXISTS article_archive_insert AFTER INSERT ON article
+    WHEN new.is_published BEGIN
         UPDATE archive_edition SET stamp = random();
-    END"""
-        for name, when in (
-            ("insert", "INSERT"),
-            ("delete", "DELETE"),
-            ("update", f"UPDATE OF {_ARCHIVE_COLUMNS}"),
-        )
-    ),
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS article_archive_delete AFTER DELETE ON article
+    WHEN old.is_published BEGIN
+        UPDATE archive_edition SET stamp = random();
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS article_archive_update
+    AFTER UPDATE OF slug, title, is_published, published_at ON article
+    WHEN old.is_published OR new.is_published BEGIN
+        UPDATE archive_edition SET stamp = random();
+    END""",
 )
 POSTGRES_SEARCH_DDL = (
     "CREATE INDEX IF NOT EXISTS ix_article_search ON article USING gin "
     "(to_tsvector('english', title || ' ' || body_text))",
+)
+POSTGRES_ARCHIVE_DDL = (
     """CREATE OR REPLACE FUNCTION archive_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        shown boolean;
     BEGIN
-        UPDATE archive_edition SET stamp = floor(random() * 9e18)::bigint;
+        IF TG_OP = 'INSERT' THEN
+            shown := NEW.is_published;
+        ELSIF TG_OP = 'DELETE' THEN
+            shown := OLD.is_published;
+        ELSE
+            shown := OLD.is_published OR NEW.is_published;
+        END IF;
+        IF shown THEN
+            UPDATE archive_edition SET stamp = floor(random() * 9e18)::bigint;
+        END IF;
         RETURN NULL;
     END $$""",
-    f"""CREATE OR REPLACE TRIGGER article_archive
-    AFTER INSERT OR DELETE OR UPDATE OF {_ARCHIVE_COLUMNS} ON article
-    FOR EACH STATEMENT EXECUTE FUNCTION archive_changed()""",
+    "DROP TRIGGER IF EXISTS article_archive ON article",
+    """CREATE TRIGGER article_archive
+    AFTER INSERT OR DELETE OR UPDATE OF slug, title, is_published, published_at ON article
+    FOR EACH ROW EXECUTE FUNCTION archive_changed()""",
 )
-for _statement in SQLITE_SEARCH_DDL:
+for _statement in SQLITE_SEARCH_DDL + SQLITE_ARCHIVE_DDL:
     event.listen(Article.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
-for _statement in POSTGRES_SEARCH_DDL:
+for _statement in POSTGRES_SEARCH_DDL + POSTGRES_ARCHIVE_DDL:
     event.listen(
         Article.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")
     )

@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 
 import pytest
 import time_machine
+from sqlalchemy import select
 from support import make_article
 
 from blog.articles.writing import forget_unused_tags
 from blog.extensions import db
-from blog.models import Article, OldSlug, Tag
+from blog.models import ArchiveEdition, Article, OldSlug, Tag
 
 
 def tag(article: Article, *names: str) -> None:
@@ -108,7 +109,9 @@ def test_previous_and_next_links_follow_the_archive(app, client, shelf):
     assert links(client.get("/articles/third").get_data(as_text=True)) == [("prev", "first")]
 
 
-@pytest.mark.parametrize("path", ["/tags/secret", "/tags/secret?before=1", "/tags/sleep?before=4"])
+@pytest.mark.parametrize(
+    "path", ["/tags/secret", "/tags/Secret", "/tags/secret?before=1", "/tags/sleep?before=4"]
+)
 def test_a_tag_or_page_start_readers_cannot_see_is_not_found(client, shelf, path):
     assert client.get(path).status_code == 404  # 4 is the draft
 
@@ -126,3 +129,18 @@ def test_a_tag_address_is_never_sent_to_an_article(app, client, shelf):
     assert client.get("/articles/grief").status_code == 301
     assert client.get("/tags/grief").status_code == 200  # the tag itself, not a redirect
     assert client.get("/tags/first").status_code == 404
+
+
+def test_only_changes_readers_can_see_move_the_archive_edition(app, shelf):
+    def stamp() -> int:
+        return db.session.scalar(select(ArchiveEdition.stamp))
+
+    with app.app_context():
+        before = stamp()
+        draft = db.session.query(Article).filter_by(slug="draft").one()
+        draft.title = "A Draft, Retitled"
+        db.session.commit()
+        assert stamp() == before  # nobody sees a draft: no cached page needs to change
+        draft.is_published = True
+        db.session.commit()
+        assert stamp() != before

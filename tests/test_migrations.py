@@ -18,7 +18,7 @@ from blog.models import described_by_models
 
 FIRST_RELEASE_SQL = Path(__file__).parent / "fixtures" / "schema_17b639f.sqlite.sql"
 TABLES = ["article", "comment", "throttle", "word_rule", "admin_user"]
-HEAD = "0006"
+HEAD = "0007"
 
 
 @pytest.fixture
@@ -326,3 +326,30 @@ def test_0004_places_replies_already_stored_in_their_threads(empty):
         (4, 1, 3, 0),
         (5, None, 0, 0),
     ]
+
+
+def test_0007_completes_a_database_that_already_had_the_archive_table(empty, runner):
+    """An earlier draft of 0006 made the table (with its row) itself: 0007 keeps it, adds
+    its triggers, and article pages follow their neighbours."""
+    upgrade(empty, "0006")
+    with empty.app_context(), db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE TABLE archive_edition (id INTEGER NOT NULL PRIMARY KEY, stamp BIGINT NOT NULL)"
+            )
+        )
+        connection.execute(text("INSERT INTO archive_edition (id, stamp) VALUES (1, 5)"))
+    upgrade(empty)
+    with empty.app_context(), db.engine.begin() as connection:
+        assert connection.execute(text("SELECT count(*) FROM archive_edition")).scalar() == 1
+        connection.execute(
+            text(
+                "INSERT INTO article (slug, title, author, description, body_markdown,"
+                " body_html, body_text, copyright_year, copyright_holder, published_at,"
+                " updated_at, is_published, comment_count, revision, changed_at, summary,"
+                " edit_version) VALUES ('n', 'N', 'A', '', 'x', '<p>x</p>', 'x', 2020, 'A',"
+                " '2020-01-01', '2020-01-01', true, 0, 1, '2020-01-01', '', 1)"
+            )
+        )
+        assert connection.execute(text("SELECT stamp FROM archive_edition")).scalar() != 5
+    assert schema_differences(empty) == []

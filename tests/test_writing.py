@@ -471,3 +471,47 @@ def test_no_js_preview_shows_no_errors_and_the_error_list_links_to_fields(app, o
     assert preview.status_code == 200 and b"field-error" not in preview.data
     refused = owner.post(NEW, data=fields(owner, status="live")).get_data(as_text=True)
     assert 'href="#status-0"' in refused and 'id="status-0"' in refused
+
+
+def test_a_tag_keeps_its_address_and_one_name_across_articles(app, owner):
+    with app.app_context():
+        make_article("other", "Other Post")
+    edit_other = "/admin/articles/2/edit"
+    assert (
+        owner.post(edit_other, data=fields(owner, edit_other, tags="C++, javascript")).status_code
+        == 303
+    )
+    clash = owner.post(NEW, data=fields(owner, tags="C"))
+    html = clash.get_data(as_text=True)
+    assert clash.status_code == 422 and "with the tag “C++”" in html
+    # the same tag in other capitals: one tag, its new name everywhere
+    reader = app.test_client()
+    assert b">javascript<" in reader.get("/articles/other").data  # cached now
+    assert owner.post(NEW, data=fields(owner, tags="JavaScript")).status_code == 303
+    with app.app_context():
+        assert [
+            t.name for t in db.session.scalars(select(Tag).where(Tag.slug == "javascript"))
+        ] == ["JavaScript"]
+    assert b">JavaScript<" in reader.get("/articles/other").data
+
+
+@pytest.mark.parametrize(("one", "other"), [("กิน", "กัน"), ("किला", "काला"), ("தமிழ்", "தமிழ")])
+def test_words_differing_only_in_vowel_signs_are_different_tags(app, owner, one, other):
+    assert owner.post(NEW, data=fields(owner, title="First", tags=one)).status_code == 303
+    assert owner.post(NEW, data=fields(owner, title="Second", tags=other)).status_code == 303
+    with app.app_context():
+        assert len(set(db.session.scalars(select(Tag.slug)))) == 2
+
+
+@pytest.mark.parametrize(
+    ("asked", "address"),
+    [
+        ("/tags/Sleep", "/tags/sleep"),
+        ("/tags/Caf%C3%A9", "/tags/cafe"),
+        ("/tags/%EF%BD%93leep", "/tags/sleep"),
+    ],
+)
+def test_a_tag_written_another_way_is_sent_to_its_address(app, owner, asked, address):
+    owner.post(NEW, data=fields(owner, tags="Sleep, Café"))
+    answer = app.test_client().get(asked)
+    assert answer.status_code == 301 and answer.headers["Location"] == address

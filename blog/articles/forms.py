@@ -41,17 +41,29 @@ def slugify(text: str, limit: int = 200) -> str:
     return slug[:limit].rstrip("-")
 
 
-# A tag's address: words of letters and digits of any script, joined by hyphens.
-TAG_SLUG = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
-
-
 def tag_slug(name: str) -> str:
-    """ "Small Habits" -> "small-habits", "Café" -> "cafe", "Сон" -> "сон"; "" for none."""
-    letters = "".join(
-        c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)
-    )
-    slug = re.sub(r"[\W_]+", "-", letters.casefold()).strip("-")
-    return slug[:60].rstrip("-")
+    """A tag's address: "Small Habits" -> "small-habits", "Café" -> "cafe" (accents on
+    Latin letters dropped), "Сон" -> "сон", "हिन्दी" kept whole (vowel signs and viramas
+    are part of those words); "" when nothing is left."""
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFKD", name):
+        if unicodedata.combining(char) and kept and kept[-1].isascii():
+            continue  # an accent on a Latin letter
+        word_part = char.isalnum() or unicodedata.category(char).startswith("M")
+        kept.append(char if word_part else " ")
+    words = unicodedata.normalize("NFC", "".join(kept)).casefold().split()
+    return "-".join(words)[:60].strip("-")
+
+
+def is_tag_slug(text: str) -> bool:
+    """Is `text` an address `tag_slug` makes (what /tags/<...> may name)?"""
+    return bool(text) and tag_slug(text) == text
+
+
+def same_tag_name(one: str, other: str) -> bool:
+    """Two ways of writing one tag: by case or width only ("javascript", "JavaScript")."""
+    fold = lambda text: unicodedata.normalize("NFKC", text).casefold()  # noqa: E731
+    return fold(one) == fold(other)
 
 
 def tag_names(text: str | None) -> list[str]:

@@ -8,7 +8,7 @@ from ..keyset import beyond, newest_first
 from ..models import PUBLISHED, SLUG, Article, Tag, article_tag
 from ..speed.hot_sql import Prepared, for_request
 from ..speed.pages import Version
-from .forms import TAG_SLUG
+from .forms import is_tag_slug
 
 # The order of every listing of articles (what readers may see: models.PUBLISHED).
 NEWEST_FIRST = (Article.published_at.desc(), Article.id.desc())
@@ -71,7 +71,7 @@ def neighbours(article: Article) -> tuple[Article | None, Article | None]:
 
 
 def tag_or_none(slug: str) -> Tag | None:
-    if len(slug) > 60 or not TAG_SLUG.fullmatch(slug):
+    if len(slug) > 60 or not is_tag_slug(slug):
         return None  # never a tag's address (PostgreSQL would refuse a NUL in it, too)
     return db.session.scalar(select(Tag).where(Tag.slug == slug))
 

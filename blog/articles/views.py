@@ -1,6 +1,15 @@
 """Reader-facing pages: the article list, an article with its comments, the terms."""
 
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from ..comments import own_comments
 from ..comments import queries as comment_queries
@@ -14,6 +23,8 @@ from ..speed.lru import LRU
 from ..web.params import optional_id
 from ..web.public import public_answer
 from . import queries
+from .forms import is_tag_slug
+from .forms import tag_slug as make_tag_slug
 
 bp = Blueprint("articles", __name__)
 NO_SUCH_ARTICLE = "We could not find that article. It may have moved or been removed."
@@ -118,6 +129,11 @@ def index():
 @bp.get("/tags/<tag_slug>")
 def tagged(tag_slug: str):
     """Published articles with one tag, newest first, a page at a time."""
+    if not is_tag_slug(tag_slug):  # /tags/Sleep, /tags/café: a tag's own address, if any
+        tag = queries.tag_or_none(make_tag_slug(tag_slug))
+        if tag is None or not queries.tag_shows(tag):
+            abort(404, description="There are no articles with that tag.")
+        return redirect(url_for("articles.tagged", tag_slug=tag.slug, **request.args), 301)
     tag = queries.tag_or_none(tag_slug)
     before = _visible_or_404(optional_id("before"))
     if tag is None or not queries.tag_shows(tag):

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Article, Comment, OldSlug, Tag, article_tag, utcnow
-from .forms import ArticleForm, Status, slugify, tag_names, tag_slug
+from .forms import ArticleForm, Status, same_tag_name, slugify, tag_names, tag_slug
 from .revisions import record_change
 
 CONFLICT = (
@@ -150,7 +150,21 @@ def check(form: ArticleForm, article: Article | None) -> bool:
                 "That time is in the future: choose Scheduled, or leave the time empty to "
                 "publish now."
             )
-    return valid and not form.slug.errors and not form.publish_at.errors
+    if not form.tags.errors and (taken := _tag_taken(tag_names(form.tags.data))):
+        form.tags.errors.append(taken)
+    return valid and not form.slug.errors and not form.publish_at.errors and not form.tags.errors
+
+
+def _tag_taken(names: list[str]) -> str | None:
+    """A tag whose address belongs to a tag of another name (not only in case or width)."""
+    for name in names:
+        other = db.session.scalar(select(Tag).where(Tag.slug == tag_slug(name)))
+        if other is not None and not same_tag_name(other.name, name):
+            return (
+                f"“{name}” would share an address (/tags/{other.slug}) with the tag "
+                f"“{other.name}”: use that tag, or another name."
+            )
+    return None
 
 
 def _free_slug(title: str, own_id: int | None) -> str:
@@ -194,6 +208,12 @@ def _set_tags(article: Article, names: list[str]) -> None:
         if tag is None:
             tag = Tag(slug=slug, name=name)
             db.session.add(tag)
+        elif tag.name != name:  # "javascript" written "JavaScript": the tag's new name,
+            tag.name = name  # on every article that has it, whose pages must show it
+            for tagged_id in db.session.scalars(
+                select(article_tag.c.article_id).where(article_tag.c.tag_id == tag.id)
+            ):
+                record_change(tagged_id)
         tags.append(tag)
     article.tags = tags
 
