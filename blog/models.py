@@ -30,7 +30,7 @@ from .rendering import comment_to_html, cut_at_word, markdown_to_html, plain_tex
 
 # Every article's and tag's address: lower-case letters, digits and single hyphens. A path
 # that is not one names nothing (and is never sent to the database: PostgreSQL refuses NUL).
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")  # \Z: no newline after the end
 
 
 def utcnow() -> datetime:

@@ -170,3 +170,26 @@ def test_import_reads_tags_and_a_future_date_as_scheduled(app, runner, tmp_path,
     assert client.get("/articles/notes-on-starting-over").status_code == 404
     with app.app_context():
         assert [t.name for t in db.session.scalar(select(Article)).tags] == ["Beginnings", "Change"]
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("date: 0001-01-01T00:30:00+01:00", "out of range"),
+        ("date: 9999-12-31T23:30:00-05:00", "out of range"),
+        ("date: 2026-13-45", "not valid"),
+    ],
+)
+def test_import_explains_dates_it_cannot_use(app, runner, tmp_path, line, reason):
+    text = GOOD.replace("date: 2019-06-02", line)
+    result = runner.invoke(args=["import-article", str(write(tmp_path, text))])
+    assert result.exit_code == 1 and reason in result.output, result.output
+
+
+def test_a_file_time_with_an_offset_is_one_moment_even_in_a_repeated_hour(app, runner, tmp_path):
+    app.config["TIMEZONE"] = "Europe/London"
+    text = GOOD.replace("date: 2019-06-02", "date: 2026-10-25T01:30:00+00:00")
+    result = runner.invoke(args=["import-article", str(write(tmp_path, text))])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(Article.published_at)) == datetime(2026, 10, 25, 1, 30)

@@ -674,3 +674,15 @@ def test_conversations_survive_an_export_and_import(blog, runner, tmp_path):
     html = blog.test_client().get(ARTICLE).get_data(as_text=True)
     assert "This comment was removed." in html and "Deeper." in html
     assert '<span class="comment-badge">Author</span>' in html
+
+
+def test_a_slug_with_a_newline_after_it_is_refused(blog, tmp_path, runner):
+    document = export(blog)
+    document["articles"][0]["slug"] = "plain\n"
+    with blog.app_context():
+        db.drop_all()
+        db.create_all()
+    path = tmp_path / "newline.json"
+    path.write_text(json.dumps(document))
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code != 0 and "not lower-case letters" in result.output

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from support import make_article
 
 from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus
+from blog.models import Article, Comment, CommentStatus, OldSlug
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WXR = FIXTURES / "wordpress-export.xml"
@@ -201,3 +201,14 @@ def test_a_file_that_is_not_a_disqus_export_is_refused(disqus_blog, runner):
     result = runner.invoke(args=["import-disqus", str(WXR)])
     assert result.exit_code != 0 and "not a Disqus export" in result.output
     assert counts(disqus_blog) == (2, 0)
+
+
+def test_a_slug_another_article_had_skips_that_post_too(app, runner):
+    """Its old links must keep leading to the article that had it."""
+    with app.app_context():
+        ours = make_article("ours-now", "Ours, Renamed")
+        db.session.add(OldSlug(slug="the-long-conversation", article_id=ours.id))
+        db.session.commit()
+    result = runner.invoke(args=["import-wordpress", str(WXR)])
+    assert "slug 'the-long-conversation' in use" in result.output
+    assert counts(app)[0] == 3

@@ -335,7 +335,8 @@ def test_0007_completes_a_database_that_already_had_the_archive_table(empty, run
     with empty.app_context(), db.engine.begin() as connection:
         connection.execute(
             text(
-                "CREATE TABLE archive_edition (id INTEGER NOT NULL PRIMARY KEY, stamp BIGINT NOT NULL)"
+                "CREATE TABLE archive_edition"
+                " (id INTEGER NOT NULL PRIMARY KEY, stamp BIGINT NOT NULL)"
             )
         )
         connection.execute(text("INSERT INTO archive_edition (id, stamp) VALUES (1, 5)"))

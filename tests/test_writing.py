@@ -36,6 +36,7 @@ def fields(client, path=NEW, **overrides) -> dict:
         "copyright_holder": "",
         "status": "published",
         "publish_at": "",
+        "shown_status": "",
         "action": "save",
     }
     version = re.search(r'name="edit_version" type="hidden" value="([^"]*)"', page)
@@ -281,7 +282,7 @@ def test_tags_are_kept_once_and_forgotten_when_unused(app, owner):
 def test_the_desk_is_for_the_owner_only(app, admin, client, path):  # noqa: F811
     assert client.get(path).status_code in (302, 303)
     if path != "/admin/articles":
-        assert client.post(path, data={"title": "x"}).status_code in (302, 303, 400)
+        assert client.post(path, data={"title": "x"}).status_code in (302, 303, 400, 401)
     assert client.post("/admin/articles/1/unpublish").status_code in (302, 303, 400)
     assert app.test_client().get("/articles/a-quiet-article").status_code == 200
 
@@ -515,3 +516,30 @@ def test_a_tag_written_another_way_is_sent_to_its_address(app, owner, asked, add
     owner.post(NEW, data=fields(owner, tags="Sleep, Café"))
     answer = app.test_client().get(asked)
     assert answer.status_code == 301 and answer.headers["Location"] == address
+
+
+def test_a_save_after_signing_out_keeps_the_words_and_reads_nothing_stored(app, owner):
+    with app.app_context():
+        make_article("private-draft", "Private Draft", is_published=False, body="Secret plans.")
+    edit = "/admin/articles/2/edit"
+    opened = fields(owner, edit)
+    token = TOKEN.search(owner.get("/admin/articles").get_data(as_text=True)).group(1)
+    owner.post("/admin/logout", data={"csrf_token": token})
+    answer = owner.post(edit, data={**opened, "body": "Words typed before the sign-out."})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 401 and "You are signed out" in html
+    assert "Words typed before the sign-out." in html and f'action="{edit}"' in html
+    assert "Secret plans." not in html  # only what was sent comes back
+    preview = owner.post(
+        "/admin/articles/preview", data=opened, headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert "You are signed out" in preview and "<html" not in preview
+    stranger = app.test_client().post(edit, data={"title": "x", "body": "y"})
+    assert stranger.status_code == 401 and b"Private Draft" not in stranger.data
+    assert article(app, "private-draft").body_markdown == "Secret plans."
+
+
+def test_choosing_scheduled_for_a_published_article_needs_a_future_time(app, owner):
+    edit = "/admin/articles/1/edit"
+    answer = owner.post(edit, data={**fields(owner, edit), "status": "scheduled"})
+    assert answer.status_code == 422 and b"needs a publish time in the future" in answer.data

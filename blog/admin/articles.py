@@ -16,7 +16,7 @@ from ..web.htmx import is_htmx
 from ..web.params import optional_id
 from ..web.security import long_form
 from .forms import ActionForm
-from .views import bp
+from .views import KEEP_WORDS_WHEN_SIGNED_OUT, bp
 
 LIST_PAGE = 50
 FILTERS = ("all", "drafts", "scheduled", "published")
@@ -179,3 +179,22 @@ def delete_article(article_id: int):
         flash(f"Deleted “{title}” and {comments}.")
         return redirect(url_for("admin.articles"), 303)
     return render_template("admin/articles/delete.html", article=article, count=count, form=form)
+
+
+SIGNED_OUT = (
+    "You are signed out (from another tab, or after a long pause), so nothing was saved. "
+    "Your text is still here: sign in again in another tab, then press Save."
+)
+
+
+def _signed_out():
+    """A save or preview sent after the session ended: only the words it sent come back
+    (no stored article is read), with nothing stored."""
+    form = ArticleForm()
+    if request.endpoint == "admin.preview_article":
+        return render_template("admin/articles/_signed_out.html", message=SIGNED_OUT)
+    return _desk(form, None, 401, signed_out=SIGNED_OUT, action=request.path)
+
+
+for _endpoint in ("admin.new_article", "admin.edit_article", "admin.preview_article"):
+    KEEP_WORDS_WHEN_SIGNED_OUT[_endpoint] = _signed_out

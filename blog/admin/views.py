@@ -36,11 +36,19 @@ QUEUES = {
 QUEUE_PAGE = 50
 
 
+# Forms whose words must survive a session that ended while they were open (signed out
+# in another tab, a new password, a long pause): endpoint -> what to answer instead of the
+# sign-in page (admin/articles.py fills it).
+KEEP_WORDS_WHEN_SIGNED_OUT: dict = {}
+
+
 @bp.before_request
 def require_login():
     """Every admin page but the sign-in page needs a signed-in owner."""
     if request.endpoint in ("admin.login", "admin.home") or current_user.is_authenticated:
         return None
+    if request.method == "POST" and request.endpoint in KEEP_WORDS_WHEN_SIGNED_OUT:
+        return KEEP_WORDS_WHEN_SIGNED_OUT[request.endpoint]()
     return login_manager.unauthorized()
 
 

@@ -184,8 +184,9 @@ class ArticleForm(FlaskForm):
     )
     status = RadioField("Status", choices=Status.CHOICES, default=Status.DRAFT)
     publish_at = LocalTimeField("Publish time", format=TIME_FORMATS, validators=[Optional()])
-    # The article's edit_version when the page was opened (see articles/writing.py).
+    # The article's edit_version and status when the page was opened (articles/writing.py).
     edit_version = HiddenField()
+    shown_status = HiddenField()
 
     def validate_copyright_year(self, field) -> None:
         if field.data is not None and not 1000 <= field.data <= 9999:

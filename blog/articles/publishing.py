@@ -1,5 +1,6 @@
 """Turning Markdown files with front matter into articles, by the editor's own rules."""
 
+from contextlib import suppress
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -28,7 +29,10 @@ def _as_datetime(value) -> datetime:
             raise ImportProblem(f"'date' is not a date: {value!r} (use YYYY-MM-DD)") from None
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            return writing.to_local(value.astimezone(UTC).replace(tzinfo=None))
+            try:
+                return writing.to_local(value.astimezone(UTC).replace(tzinfo=None))
+            except OverflowError:
+                raise ImportProblem(f"'date' is out of range: {value!r}") from None
         return value
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
@@ -70,6 +74,8 @@ def _read(path: Path) -> frontmatter.Post:
         raise ImportProblem("the file is not UTF-8 text") from None
     except yaml.YAMLError as error:
         raise ImportProblem(f"the front matter is not valid YAML: {error}") from None
+    except (ValueError, OverflowError) as error:  # YAML reads 2026-13-45 as a bad date
+        raise ImportProblem(f"the front matter has a value that is not valid: {error}") from None
 
 
 def form_from_file(path: Path) -> ArticleForm:
@@ -93,7 +99,20 @@ def form_from_file(path: Path) -> ArticleForm:
     later = writing.to_utc(when) > utcnow()
     status = _words(meta, "status") or (Status.SCHEDULED if later else Status.PUBLISHED)
     fields["status"] = status
-    return ArticleForm(formdata=fields, meta={"csrf": False})
+    form = ArticleForm(formdata=fields, meta={"csrf": False})
+    form.exact_utc = _moment(meta["date"])
+    return form
+
+
+def _moment(given) -> datetime | None:
+    """The date as a moment (naive UTC), when the file gives its offset: one moment even in
+    an hour the site's clocks repeat."""
+    if isinstance(given, str):
+        with suppress(ValueError):
+            given = datetime.fromisoformat(given.strip())
+    if isinstance(given, datetime) and given.tzinfo is not None:
+        return given.astimezone(UTC).replace(tzinfo=None)
+    return None
 
 
 FILE_NAMES = {"publish_at": "date"}  # the form's names for what the file calls otherwise

@@ -91,6 +91,8 @@ def _publish_time(form: ArticleForm, article: Article | None) -> datetime:
     chosen = form.publish_at.data
     if chosen is None:
         return utcnow().replace(microsecond=0)
+    if (exact := getattr(form, "exact_utc", None)) is not None:
+        return exact  # a file's date with its offset (articles/publishing.py)
     if article is not None and article.published_at is not None and chosen == _as_shown(article):
         return article.published_at
     return to_utc(chosen)
@@ -106,7 +108,7 @@ def fill_form(form: ArticleForm, article: Article) -> None:
     form.tags.data = ", ".join(tag.name for tag in article.tags)
     form.copyright_year.data = article.copyright_year
     form.copyright_holder.data = article.copyright_holder
-    form.status.data = status_of(article)
+    form.status.data = form.shown_status.data = status_of(article)
     # A draft's time is only when it was last saved: empty, so that publishing it is "now".
     form.publish_at.data = None if not article.is_published else _as_shown(article)
     form.edit_version.data = str(article.edit_version)
@@ -136,12 +138,14 @@ def check(form: ArticleForm, article: Article | None) -> bool:
         form.slug.errors.append("The title has no letters A to Z or digits: type an address.")
     when = form.publish_at.data
     unchanged = article is not None and when is not None and when == _as_shown(article)
-    problem = clock_problem(when) if when is not None and not unchanged else None
+    exact = getattr(form, "exact_utc", None) is not None  # a file's time with its offset
+    problem = clock_problem(when) if when is not None and not unchanged and not exact else None
     if problem and not form.publish_at.errors:
         form.publish_at.errors.append(problem)
     if not form.publish_at.errors:
         later = _publish_time(form, article) > utcnow() if when is not None else False
-        if form.status.data == Status.SCHEDULED and not later and unchanged:
+        came = unchanged and form.shown_status.data == Status.SCHEDULED
+        if form.status.data == Status.SCHEDULED and not later and came:
             form.status.data = Status.PUBLISHED  # its time came while the page was open
         elif form.status.data == Status.SCHEDULED and not later:
             form.publish_at.errors.append("A scheduled article needs a publish time in the future.")
