@@ -10,7 +10,7 @@ from ..articles.forms import ArticleForm, Status
 from ..articles.revisions import record_change
 from ..extensions import db
 from ..keyset import newest_first
-from ..models import PUBLISHED, Article, utcnow
+from ..models import PUBLISHED, Article, this_second
 from ..rendering import markdown_to_html
 from ..web.htmx import is_htmx
 from ..web.params import optional_id
@@ -27,7 +27,7 @@ def _filter(name: str):
     if name == "drafts":
         return Article.is_published.is_(False)
     if name == "scheduled":
-        return Article.is_published.is_(True) & (Article.published_at > utcnow())
+        return Article.is_published.is_(True) & (Article.published_at > this_second())
     return PUBLISHED if name == "published" else None
 
 
@@ -48,7 +48,7 @@ def articles():
         shown=shown,
         next_before=next_before,
         status_of=writing.status_of,
-        now=utcnow(),
+        now=this_second(),
     )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Article, Comment, OldSlug, Tag, article_tag, utcnow
+from ..models import Article, Comment, OldSlug, Tag, article_tag, this_second, utcnow
 from .forms import ArticleForm, Status, same_tag_name, slugify, tag_names, tag_slug
 from .revisions import record_change
 
@@ -53,7 +53,7 @@ class Saved:
 def status_of(article: Article, now: datetime | None = None) -> str:
     if not article.is_published:
         return Status.DRAFT
-    return Status.SCHEDULED if article.published_at > (now or utcnow()) else Status.PUBLISHED
+    return Status.SCHEDULED if article.published_at > (now or this_second()) else Status.PUBLISHED
 
 
 def _zone() -> ZoneInfo:
