@@ -11,9 +11,8 @@ from sqlalchemy import func, select
 
 from . import demo
 from .admin import auth
-from .articles.forms import tag_slug
-from .articles.publishing import ImportProblem, form_from_file, import_file
-from .articles.writing import slug_owner
+from .articles.publishing import ImportProblem, form_from_file, import_form
+from .articles.writing import shared_tag, slug_owner
 from .data import cli as data_cli
 from .extensions import db
 from .models import AdminUser, Article, Comment, CommentStatus, Tag, thread_place, utcnow
@@ -30,9 +29,7 @@ def _demo_article(spec: dict, tags: dict[str, Tag]) -> Article:
         published_at=spec["published_at"],
     )
     article.set_body(spec["body"])
-    article.tags = [
-        tags.setdefault(tag_slug(n), Tag(slug=tag_slug(n), name=n)) for n in spec["tags"]
-    ]
+    article.tags = [shared_tag(tags, name) for name in spec["tags"]]
     comments = spec["comments"] or demo.many_comments(130, datetime(2024, 2, 3, 8, 0))
     for fields in comments:
         article.comments.append(_demo_comment(*fields))
@@ -113,7 +110,8 @@ def register(app: Flask) -> None:
         editor checks a save)."""
         flask_migrate.upgrade()
         try:
-            slug = form_from_file(path).slug.data
+            form = form_from_file(path)
+            slug = form.slug.data
             owner = slug_owner(slug)  # an old slug of its own names the article too
             existing = db.session.get(Article, owner) if owner is not None else None
             if existing is not None and not replace:
@@ -121,7 +119,7 @@ def register(app: Flask) -> None:
                     f"{path}: an article with slug '{slug}' already exists "
                     "(use --replace to update it)"
                 )
-            saved = import_file(path, existing)
+            saved = import_form(form, existing)
         except ImportProblem as problem:
             raise click.ClickException(f"{path}: {problem}") from None
         db.session.commit()

@@ -107,14 +107,14 @@ class Article(db.Model):
 
     @property
     def meta_description(self) -> str:
-        return self.summary or cut_at_word(self.description or plain_text(self.body_html))
+        return self.summary or cut_at_word(self.description or self.body_text)
 
 
 @event.listens_for(Article, "before_insert")
 @event.listens_for(Article, "before_update")
 def _summarize(_mapper, _connection, article: Article) -> None:
     """The excerpt readers and search engines see, computed when saved, not per request."""
-    article.summary = cut_at_word(article.description or plain_text(article.body_html), 155)
+    article.summary = cut_at_word(article.description or article.body_text, 155)
 
 
 # What readers may see: an article the owner published whose time has come. "Now" is taken
@@ -159,11 +159,11 @@ class OldSlug(db.Model):
 
 
 class ArchiveEdition(db.Model):
-    """One row whose stamp changes, by triggers, whenever any article is added, deleted,
-    renamed, re-addressed, published, unpublished or re-dated, however it is written: an
-    article page's version carries it, so that its previous/next links follow their
-    neighbours (speed/pages.py). Triggers fire in every writer (the editor, imports,
-    restores); a random stamp never repeats one from before a restore."""
+    """One row whose stamp changes, by triggers, whenever an article readers may see (before
+    or after) is added, deleted, renamed, re-addressed, published, unpublished or re-dated,
+    however it is written: an article page's version carries it, so that its previous/next
+    links follow their neighbours (speed/pages.py). Triggers fire in every writer (the
+    editor, imports, restores); a random stamp never repeats one from before a restore."""
 
     __tablename__ = "archive_edition"
 

@@ -35,7 +35,7 @@ class Status:
 
 
 def slugify(text: str, limit: int = 200) -> str:
-    """A readable address from a title or tag: "Café & Tea, 2nd Day" -> "cafe-tea-2nd-day"."""
+    """A readable address from a title: "Café & Tea, 2nd Day" -> "cafe-tea-2nd-day"."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:limit].rstrip("-")

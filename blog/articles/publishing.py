@@ -1,6 +1,5 @@
 """Turning Markdown files with front matter into articles, by the editor's own rules."""
 
-from contextlib import suppress
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -20,22 +19,24 @@ class ImportProblem(ValueError):
     """A file that cannot become an article, with the reason in words."""
 
 
-def _as_datetime(value) -> datetime:
-    """The date as the site's local time (an offset given in the file is honoured)."""
+def _file_date(value) -> tuple[datetime, datetime | None]:
+    """The date as the site's local time, and as a moment (naive UTC) when the file gives
+    its offset: one moment even in an hour the site's clocks repeat."""
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.strip())
         except ValueError:
             raise ImportProblem(f"'date' is not a date: {value!r} (use YYYY-MM-DD)") from None
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            try:
-                return writing.to_local(value.astimezone(UTC).replace(tzinfo=None))
-            except OverflowError:
-                raise ImportProblem(f"'date' is out of range: {value!r}") from None
-        return value
+        if value.tzinfo is None:
+            return value, None
+        try:
+            moment = value.astimezone(UTC).replace(tzinfo=None)
+            return writing.to_local(moment), moment
+        except OverflowError:
+            raise ImportProblem(f"'date' is out of range: {value!r}") from None
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
+        return datetime(value.year, value.month, value.day), None
     raise ImportProblem(f"'date' is not a date: {value!r} (use YYYY-MM-DD)")
 
 
@@ -91,28 +92,17 @@ def form_from_file(path: Path) -> ArticleForm:
     missing = [key for key in REQUIRED if not str(meta.get(key, "")).strip()]
     if missing:
         raise ImportProblem("the front matter is missing: " + ", ".join(missing))
-    when = _as_datetime(meta["date"])
+    when, moment = _file_date(meta["date"])
     fields = MultiDict({key: value for key in FIELDS if (value := _words(meta, key)) is not None})
     fields["body"] = post.content
     fields["tags"] = _tags(meta)
     fields["publish_at"] = when.strftime("%Y-%m-%dT%H:%M:%S")
-    later = writing.to_utc(when) > utcnow()
+    later = (moment or writing.to_utc(when)) > utcnow()
     status = _words(meta, "status") or (Status.SCHEDULED if later else Status.PUBLISHED)
     fields["status"] = status
     form = ArticleForm(formdata=fields, meta={"csrf": False})
-    form.exact_utc = _moment(meta["date"])
+    form.exact_utc = moment
     return form
-
-
-def _moment(given) -> datetime | None:
-    """The date as a moment (naive UTC), when the file gives its offset: one moment even in
-    an hour the site's clocks repeat."""
-    if isinstance(given, str):
-        with suppress(ValueError):
-            given = datetime.fromisoformat(given.strip())
-    if isinstance(given, datetime) and given.tzinfo is not None:
-        return given.astimezone(UTC).replace(tzinfo=None)
-    return None
 
 
 FILE_NAMES = {"publish_at": "date"}  # the form's names for what the file calls otherwise
@@ -126,10 +116,9 @@ def problems(form: ArticleForm) -> str:
     )
 
 
-def import_file(path: Path, existing: Article | None = None) -> writing.Saved:
-    """Check the file as the editor checks a save, then store it (the caller commits);
-    `existing` is the article it replaces."""
-    form = form_from_file(path)
+def import_form(form: ArticleForm, existing: Article | None = None) -> writing.Saved:
+    """Check a file's form (`form_from_file`) as the editor checks a save, then store it
+    (the caller commits); `existing` is the article it replaces."""
     if existing is not None:
         form.edit_version.data = str(existing.edit_version)
     if not writing.check(form, existing):

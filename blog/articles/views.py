@@ -129,15 +129,14 @@ def index():
 @bp.get("/tags/<tag_slug>")
 def tagged(tag_slug: str):
     """Published articles with one tag, newest first, a page at a time."""
-    if not is_tag_slug(tag_slug):  # /tags/Sleep, /tags/café: a tag's own address, if any
-        tag = queries.tag_or_none(make_tag_slug(tag_slug))
-        if tag is None or not queries.tag_shows(tag):
-            abort(404, description="There are no articles with that tag.")
-        return redirect(url_for("articles.tagged", tag_slug=tag.slug, **request.args), 301)
-    tag = queries.tag_or_none(tag_slug)
-    before = _visible_or_404(optional_id("before"))
+    # /tags/Sleep, /tags/café: written another way, answered with the tag's own address
+    address = tag_slug if is_tag_slug(tag_slug) else make_tag_slug(tag_slug)
+    tag = queries.tag_or_none(address)
     if tag is None or not queries.tag_shows(tag):
         abort(404, description="There are no articles with that tag.")
+    if address != tag_slug:
+        return redirect(url_for("articles.tagged", tag_slug=tag.slug, **request.args), 301)
+    before = _visible_or_404(optional_id("before"))
     size = current_app.config["ARTICLES_PER_PAGE"]
     articles, next_before = queries.tagged_page(tag, before, size)
     html = render_template(

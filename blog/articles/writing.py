@@ -1,7 +1,7 @@
 """Saving an article from the editor or a file: the rules both follow.
 
 - An article's address never breaks: a changed slug keeps the old one (old_slug), whose
-  requests are redirected (web/errors.py), and no other article may take it.
+  requests are redirected (articles/moved.py), and no other article may take it.
 - Two tabs editing one article: each save names the edit_version its page showed; a save
   from an older page is refused, so nobody overwrites changes they never saw.
 - Status is what the owner chose; whether readers see it is decided by time as each
@@ -220,6 +220,15 @@ def _set_tags(article: Article, names: list[str]) -> None:
                 record_change(tagged_id)
         tags.append(tag)
     article.tags = tags
+
+
+def shared_tag(known: dict[str, Tag], name: str) -> Tag:
+    """The tag `name` is, among `known` ones (by address), made and kept there if new: for
+    writing many articles at once (the demo, an import)."""
+    slug = tag_slug(name)
+    if slug not in known:
+        known[slug] = Tag(slug=slug, name=name)
+    return known[slug]
 
 
 def forget_unused_tags() -> None:

@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import selectinload
 
-from ..articles.forms import same_tag_name, tag_problem, tag_slug
+from ..articles.forms import same_tag_name, tag_problem
+from ..articles.writing import shared_tag
 from ..extensions import db
 from ..models import (
     SLUG,
@@ -150,7 +151,7 @@ def _tags_and_old_slugs(rows: list[dict], articles: list[Article]) -> list[OldSl
         if problem := tag_problem(names):
             raise ValueError(f"article {article.id}: {problem}")
         for name in names:
-            tag = tags.setdefault(tag_slug(name), Tag(slug=tag_slug(name), name=name))
+            tag = shared_tag(tags, name)
             if not same_tag_name(tag.name, name):
                 raise ValueError(f"the tags {tag.name!r} and {name!r} would share one address")
             article.tags.append(tag)

@@ -21,10 +21,9 @@ from flask import current_app
 from flask_mailman import EmailMultiAlternatives
 from sqlalchemy import Integer, String, and_, bindparam, insert, or_, select, update
 
+from ..articles.queries import readers_see
 from ..extensions import db, mail
 from ..models import (
-    PUBLISHED,
-    Article,
     Comment,
     CommentStatus,
     OutboxMessage,
@@ -213,17 +212,11 @@ def unwanted(message: OutboxMessage) -> str | None:
         comment is None or comment.status != CommentStatus.PUBLISHED
     ):
         return "Not sent: the comment is no longer published."
-    if message.kind in ("reply", "published") and not _readers_see(comment.article_id):
+    if message.kind in ("reply", "published") and not readers_see(comment.article_id):
         return "Not sent: its article is not published (a draft, or not yet due)."
     if message.kind == "held" and (comment is None or comment.status != CommentStatus.PENDING):
         return "Not sent: the comment was moderated before it went."
     return None
-
-
-def _readers_see(article_id: int) -> bool:
-    return (
-        db.session.scalar(select(Article.id).where(Article.id == article_id, PUBLISHED)) is not None
-    )
 
 
 # A message the mail library cannot even build (an address it refuses) fails at once.
