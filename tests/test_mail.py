@@ -110,6 +110,15 @@ def subscribed_commenter(app, client, mailbox, email="ann@example.com", **fields
     return stored(app)[-1].id
 
 
+def approve_as_owner(app, client, comment_id: int) -> None:
+    """The owner signs in and approves a held comment from the queue."""
+    signed_in_owner(app, client)
+    token = re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/admin/").get_data(as_text=True)
+    ).group(1)
+    client.post(f"/admin/comments/{comment_id}/approve", data={"csrf_token": token})
+
+
 def stored(app, **filters) -> list[Comment]:
     with app.app_context():
         return list(db.session.scalars(select(Comment).filter_by(**filters).order_by(Comment.id)))
@@ -293,11 +302,7 @@ def test_no_notification_for_held_or_spam_replies_until_published(app, client, m
     assert (held.status, spam.status) == (CommentStatus.PENDING, CommentStatus.SPAM)
     owner_mail = mailbox.to(OWNER)
     assert len(owner_mail) == 1 and "Bo" in owner_mail[0].message["Subject"]  # spam: not told
-    signed_in_owner(app, client)
-    token = re.search(
-        r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/admin/").get_data(as_text=True)
-    ).group(1)
-    client.post(f"/admin/comments/{held.id}/approve", data={"csrf_token": token})
+    approve_as_owner(app, client, held.id)
     deliver(app)
     (notice,) = mailbox.to("ann@example.com")
     assert "Bo replied" in notice.message["Subject"]
@@ -1036,11 +1041,7 @@ def test_nothing_about_an_article_readers_cannot_see(app, client, mailbox, discu
     with app.app_context():
         db.session.get(Article, 1).is_published = False
         db.session.commit()
-    signed_in_owner(app, client)
-    token = re.search(
-        r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/admin/").get_data(as_text=True)
-    ).group(1)
-    client.post(f"/admin/comments/{held.id}/approve", data={"csrf_token": token})
+    approve_as_owner(app, client, held.id)
     deliver(app)
     assert mailbox.to("ann@example.com") == []
     (dropped,) = outbox(app, kind="reply")
