@@ -6,6 +6,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sqlalchemy.engine import make_url
+
 from .web.origin import origin_of
 
 DEFAULTS = {
@@ -165,6 +167,11 @@ def engine_options(config) -> dict:
     else:
         return options
     options["connect_args"] = {**connect, **options.get("connect_args", {})}
+    if make_url(uri).database not in (None, "", ":memory:"):  # a pool, not one connection
+        # The connection given back last is taken next: its caches (SQLite's pages, the
+        # driver's statements) are warm. First-in-first-out took turns between the
+        # request's connection and the mail sender's, each finding the other's writes.
+        options.setdefault("pool_use_lifo", True)
     return options
 
 

@@ -50,6 +50,20 @@ def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(app):
         assert connection.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 10000
 
 
+def test_the_connection_given_back_last_is_taken_next(app):
+    """A request reuses the connection with warm caches, not the mail sender's (whose
+    cache the request's own writes made stale): SQLAlchemy's pool_use_lifo."""
+    with app.app_context():
+        first, second = db.engine.raw_connection(), db.engine.raw_connection()
+        warm = second.dbapi_connection
+        assert first.dbapi_connection is not warm
+        first.close()
+        second.close()  # given back last
+        again = db.engine.raw_connection()
+        assert again.dbapi_connection is warm
+        again.close()
+
+
 @pytest.mark.parametrize("site_url", ["blog.example", "ftp://blog.example", "https://", ""])
 def test_a_site_url_that_is_no_web_address_is_refused_at_start(site_url):
     with pytest.raises(ValueError, match="SITE_URL must be an http"):
