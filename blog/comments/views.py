@@ -164,13 +164,17 @@ def refuse_quietly(article: Article, parent: Comment | None = None):
     """What a bot that filled the honeypot sees: success, with nothing stored."""
     if not is_htmx():
         return redirect(url_for("articles.show", slug=article.slug, _anchor="comments"), 303)
-    return render_template(
-        "comments/_created.html",
-        article=article,
-        comment=None,
-        parent=parent,
-        form_html=None if parent else fresh_form(article),
-        status_message=THANKS[CommentStatus.PENDING],
+    return created(
+        article, None, THANKS[CommentStatus.PENDING], None if parent else fresh_form(article)
+    )
+
+
+def created(
+    article: Article, comment: NewComment | None, status_message: str, form_html=None, **more
+) -> str:
+    """The answer to an inline post (comments/_created.html)."""
+    return get_template_attribute("comments/_created.html", "created")(
+        article, comment, status_message, form_html, **more
     )
 
 
@@ -285,23 +289,15 @@ def answer_created(
         return refuse_quietly(article, parent)
     if is_htmx():
         response = current_app.make_response(
-            render_template(
-                "comments/_created.html",
-                article=article,
-                comment=comment,
-                parent=parent,
-                into=reply_list_for(parent),
-                # called from here: importing it in the template costs more than rendering
-                comment_html=get_template_attribute("comments/_comment.html", "comment_item")(
-                    comment,
-                    article,
-                    level=queries.shown_level(comment),
-                    answers=queries.answered(comment),
-                    changeable={comment.id},
-                ),
-                comment_count=comment_count,
+            created(
+                article,
+                comment,
+                " ".join([THANKS[comment.status], *mail_words(asked_mail, comment)]),
                 form_html=None if parent else fresh_form(article),
-                status_message=" ".join([THANKS[comment.status], *mail_words(asked_mail, comment)]),
+                into=reply_list_for(parent),
+                comment_count=comment_count,
+                level=queries.shown_level(comment),
+                answers=queries.answered(comment),
             )
         )
     elif asked_mail:  # the page that says what happens next, linking to the comment
