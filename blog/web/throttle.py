@@ -1,5 +1,6 @@
 """Rate limits whose state lives in the database, shared by every worker and machine."""
 
+import hashlib
 import hmac
 import ipaddress
 from contextlib import suppress
@@ -25,7 +26,7 @@ def client_fingerprint(network: bool = False) -> str:
             # an IPv4 client seen by a dual-stack socket (::ffff:a.b.c.d) stays itself
             address = str(ip.ipv4_mapped or ipaddress.ip_network(f"{ip}/64", strict=False))
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.digest(key, address.encode(), "sha256").hex()[:32]
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def hit(key: str, window_seconds: float, link: Link | None = None) -> int:
