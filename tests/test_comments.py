@@ -1,3 +1,5 @@
+import hashlib
+import hmac
 import re
 from datetime import datetime
 
@@ -5,8 +7,10 @@ import pytest
 from sqlalchemy import func, select
 from support import ARTICLE, add_comments, comment_data, form_tokens, make_article
 
+from blog.comments.own_comments import PURPOSE
 from blog.extensions import db
 from blog.models import Article, Comment
+from blog.signing import unsign
 
 POST = ARTICLE + "/comments"
 
@@ -320,6 +324,29 @@ def test_the_cookie_remembers_every_post_of_the_browser(app, client, article):
     assert "Second held thought." in page.get_data(as_text=True)
     assert page.headers["Cache-Control"] == "private, no-cache"
     assert "Set-Cookie" not in page.headers
+
+
+def test_a_cookie_signed_before_signatures_changed_still_shows_its_comments(app, article):
+    """Signatures were HMAC-SHA256 until November 2026: a reader's cookie from then still
+    works; the same words signed with another key or for another purpose do not."""
+    app.config["COMMENT_MODERATION"] = "all"
+    poster = app.test_client()
+    poster.post(POST, data=comment_data(form_tokens(poster, ARTICLE), body="Held from before."))
+    entries = unsign(app.config["SECRET_KEY"], PURPOSE, poster.get_cookie("my_comments").value)
+    assert entries
+
+    def signed_then(key: str, purpose: str) -> str:
+        mac = hmac.new(f"{purpose}:{key}".encode(), entries.encode(), hashlib.sha256)
+        return f"{entries}.{mac.hexdigest()[:32]}"
+
+    for key, purpose, shown in [
+        (app.config["SECRET_KEY"], PURPOSE, True),
+        ("another key", PURPOSE, False),
+        (app.config["SECRET_KEY"], "comment-form-started", False),
+    ]:
+        reader = app.test_client()
+        reader.set_cookie("my_comments", signed_then(key, purpose))
+        assert ("Held from before." in reader.get(ARTICLE).get_data(as_text=True)) is shown
 
 
 def test_unknown_article_post_is_404_and_stores_nothing(app, client, article):
