@@ -15,6 +15,11 @@ class SessionsForThoseWhoHaveOne(SecureCookieSessionInterface):
             return self.session_class()  # what Flask gives a browser without the cookie
         return super().open_session(app, request)
 
+    def save_session(self, app, session, response) -> None:
+        if session or session.modified or session.accessed:
+            super().save_session(app, session, response)
+        # else Flask would only work out the cookie's settings, to write nothing
+
     def should_set_cookie(self, app, session) -> bool:
         if session.modified:
             return True
