@@ -1,11 +1,13 @@
 import hashlib
 import hmac
 import re
+import time
 from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
 from support import ARTICLE, add_comments, comment_data, form_tokens, make_article
+from werkzeug.http import parse_date
 
 from blog.comments.own_comments import PURPOSE
 from blog.extensions import db
@@ -305,6 +307,10 @@ def test_a_published_post_sets_the_posters_cookie(app, client, article, htmx):
     [cookie] = response.headers.getlist("Set-Cookie")
     assert cookie.startswith("my_comments=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Max-Age=" in cookie and "Secure" not in cookie  # this test site is plain http
+    # Expires agrees with Max-Age, for clients that know only the older of the two
+    max_age = int(re.search(r"Max-Age=(\d+)", cookie).group(1))
+    expires = parse_date(re.search(r"Expires=([^;]+)", cookie).group(1)).timestamp()
+    assert abs(expires - (time.time() + max_age)) <= 2
 
 
 def test_a_refused_post_sets_no_cookie(app, client, article):
