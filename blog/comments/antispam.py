@@ -66,7 +66,8 @@ def time_trap_message(token: str | None, article_id: int) -> str | None:
 
 def honeypot_filled() -> bool:
     """People never see the honeypot field; anything in it came from a bot."""
-    return bool(request.form.get(current_app.config["COMMENT_HONEYPOT_FIELD"], "").strip())
+    form, field = request.form, current_app.config["COMMENT_HONEYPOT_FIELD"]
+    return field in form and bool(form[field].strip())  # (no exception for a missing field)
 
 
 def fingerprint(email: str, body: str) -> str:

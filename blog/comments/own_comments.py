@@ -39,11 +39,10 @@ def posted_tag(created_at: datetime) -> str:
 
 def own_comment_ids() -> dict[int, str]:
     """The comments in this browser's cookie, if the site signed it: id -> its secret."""
-    value = unsign(
-        current_app.config["SECRET_KEY"],
-        PURPOSE,
-        request.cookies.get(current_app.config["OWN_COMMENTS_COOKIE"]),
-    )
+    cookies, name = request.cookies, current_app.config["OWN_COMMENTS_COOKIE"]
+    if name not in cookies:  # most readers (and werkzeug's get raises for a missing one)
+        return {}
+    value = unsign(current_app.config["SECRET_KEY"], PURPOSE, cookies[name])
     own = {}
     for entry in (value or "").split("-"):
         comment_id, _, secret = entry.partition(".")

@@ -18,7 +18,8 @@ def is_htmx() -> bool:
 def add_vary(response: Response) -> Response:
     """Every HTML answer may differ by HX-Request, so caches must key on it."""
     if response.mimetype == "text/html":
-        vary = response.headers.get("Vary")
+        # (getlist: werkzeug's get raises and catches an exception for a missing header)
+        vary = ", ".join(response.headers.getlist("Vary"))
         if not vary:
             response.headers["Vary"] = "HX-Request"
         elif "hx-request" not in vary.lower().replace(" ", "").split(","):
