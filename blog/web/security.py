@@ -143,16 +143,18 @@ def reject_malformed_forms() -> None:
     takes files, so a multipart body must be UTF-8 text throughout too.)"""
     if request.method != "POST":
         return
-    raw = request.get_data(cache=True)  # cached, so request.form still parses it
-    limit = request.max_content_length
-    streamed = request.content_length is None  # chunked: werkzeug cuts it at the limit
-    if streamed and limit is not None and len(raw) >= limit and _more_after(request):
+    this = request._get_current_object()  # (one lookup of the request, not six)
+    raw = this.get_data(cache=True)  # cached, so request.form still parses it
+    limit = this.max_content_length
+    streamed = this.content_length is None  # chunked: werkzeug cuts it at the limit
+    if streamed and limit is not None and len(raw) >= limit and _more_after(this):
         abort(413)
-    if request.mimetype not in _FORMS:
+    mimetype = this.mimetype
+    if mimetype not in _FORMS:
         if raw:
             abort(415, description="Send this as a form from the site's own pages.")
         return
-    multipart = request.mimetype == "multipart/form-data"
+    multipart = mimetype == "multipart/form-data"
     if multipart and _OTHER_CHARSET.search(raw):
         abort(400, description=NOT_UTF8)
     if raw.isascii() and not _HIGH_ESCAPE.search(raw):
