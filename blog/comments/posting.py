@@ -104,7 +104,7 @@ def store(
             if flood_seconds > 0 and throttle.hit(f"post:{ip_hash}", flood_seconds, link) > 1:
                 raise Refused(429, TOO_QUICK)
             (comment.id,) = _INSERT.first(
-                link, **{f"new_{column.key}": getattr(comment, column.key) for column in _INSERTED}
+                link, **{name: getattr(comment, key) for name, key in _INSERTED}
             )
             count = article.comment_count
             if comment.status == CommentStatus.PUBLISHED:
@@ -164,10 +164,11 @@ def _from_form(
 _EXISTS = hot_sql.Prepared(
     select(Comment.id).where(Comment.id == bindparam("comment_id", type_=Integer()))
 )
-_INSERTED = [column for column in Comment.__table__.columns if column.key != "id"]
+_COLUMNS = [column for column in Comment.__table__.columns if column.key != "id"]
+_INSERTED = [(f"new_{column.key}", column.key) for column in _COLUMNS]  # (value, attribute)
 _INSERT = hot_sql.Prepared(
     insert(Comment.__table__)
-    .values({column: bindparam(f"new_{column.key}", type_=column.type) for column in _INSERTED})
+    .values({column: bindparam(f"new_{column.key}", type_=column.type) for column in _COLUMNS})
     .returning(Comment.__table__.c.id)
 )
 
