@@ -21,10 +21,13 @@ from ..extensions import db
 
 
 class Link(NamedTuple):
-    """A DBAPI connection, and the dialect statements run on it are compiled for."""
+    """A connection (committed, rolled back and given back as a whole), the dialect
+    statements run on it are compiled for, and the driver's own connection they run on
+    (SQLAlchemy's pool wraps it: each cursor through the wrapper cost a call more)."""
 
     connection: Any
     dialect: Dialect
+    driver: Any
 
 
 class Prepared:
@@ -79,7 +82,7 @@ class Prepared:
             if memo is None or memo[0] is not raw:
                 memo = self._memo[key] = (raw, process(raw) if process else raw)
             values[name] = memo[1]
-        cursor = link.connection.cursor()
+        cursor = link.driver.cursor()
         cursor.execute(sql, [values[name] for name in order] if order else values)
         return cursor
 
@@ -94,7 +97,8 @@ class Prepared:
 
 def in_session() -> Link:
     """The ORM session's own connection, inside its transaction (the caller commits)."""
-    return Link(db.session.connection().connection, db.engine.dialect)
+    pooled = db.session.connection().connection
+    return Link(pooled, db.engine.dialect, pooled.driver_connection)
 
 
 def for_request() -> Link:
@@ -102,7 +106,8 @@ def for_request() -> Link:
     share one trip to the pool; given back when the request ends (see give_back)."""
     link = g.get("hot_sql_link")
     if link is None:
-        link = g.hot_sql_link = Link(db.engine.raw_connection(), db.engine.dialect)
+        pooled = db.engine.raw_connection()
+        link = g.hot_sql_link = Link(pooled, db.engine.dialect, pooled.driver_connection)
     return link
 
 

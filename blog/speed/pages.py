@@ -240,7 +240,7 @@ def own_connection(app: Flask) -> Link:
     fairy.detach()
     if hasattr(connection, "autocommit"):
         connection.autocommit = True  # psycopg; sqlite3 opens no transaction to read
-    return Link(connection, engine.dialect)
+    return Link(connection, engine.dialect, connection)
 
 
 def install(app: Flask, stamp: Callable[[str, int], str]) -> None:
