@@ -97,8 +97,9 @@ class Prepared:
 
 def in_session() -> Link:
     """The ORM session's own connection, inside its transaction (the caller commits)."""
-    pooled = db.session.connection().connection
-    return Link(pooled, db.engine.dialect, pooled.driver_connection)
+    connection = db.session.connection()
+    pooled = connection.connection
+    return Link(pooled, connection.dialect, pooled.driver_connection)
 
 
 def for_request() -> Link:
@@ -106,8 +107,9 @@ def for_request() -> Link:
     share one trip to the pool; given back when the request ends (see give_back)."""
     link = g.get("hot_sql_link")
     if link is None:
-        pooled = db.engine.raw_connection()
-        link = g.hot_sql_link = Link(pooled, db.engine.dialect, pooled.driver_connection)
+        engine = db.engine
+        pooled = engine.raw_connection()
+        link = g.hot_sql_link = Link(pooled, engine.dialect, pooled.driver_connection)
     return link
 
 
