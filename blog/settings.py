@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import QueuePool
 
 from .web.origin import origin_of
 
@@ -167,12 +168,23 @@ def engine_options(config) -> dict:
     else:
         return options
     options["connect_args"] = {**connect, **options.get("connect_args", {})}
-    if make_url(uri).database not in (None, "", ":memory:"):  # a pool, not one connection
+    if uri.startswith("sqlite") and _default_pool(uri, options) is QueuePool:
         # The connection given back last is taken next: its caches (SQLite's pages, the
         # driver's statements) are warm. First-in-first-out took turns between the
         # request's connection and the mail sender's, each finding the other's writes.
+        # (PostgreSQL keeps SQLAlchemy's default: a connection idle at the bottom of a
+        # last-in-first-out pool would want a ping before use.)
         options.setdefault("pool_use_lifo", True)
     return options
+
+
+def _default_pool(uri: str, options: dict) -> type | None:
+    """The pool SQLAlchemy will use, unless the settings chose one (only a QueuePool
+    takes pool_use_lifo: a file database; in memory it is one connection per thread)."""
+    if "poolclass" in options or "pool" in options:
+        return None
+    url = make_url(uri)
+    return url.get_dialect().get_pool_class(url)
 
 
 def derive(config, template_folder: Path, static_folder: Path) -> None:

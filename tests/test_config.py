@@ -3,6 +3,7 @@ import stat
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.pool import NullPool
 
 from blog import create_app
 from blog.extensions import db
@@ -52,7 +53,10 @@ def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(app):
 
 def test_the_connection_given_back_last_is_taken_next(app):
     """A request reuses the connection with warm caches, not the mail sender's (whose
-    cache the request's own writes made stale): SQLAlchemy's pool_use_lifo."""
+    cache the request's own writes made stale): SQLAlchemy's pool_use_lifo (SQLite's
+    page cache is the connection's own; PostgreSQL keeps SQLAlchemy's default)."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
     with app.app_context():
         first, second = db.engine.raw_connection(), db.engine.raw_connection()
         warm = second.dbapi_connection
@@ -62,6 +66,26 @@ def test_the_connection_given_back_last_is_taken_next(app):
         again = db.engine.raw_connection()
         assert again.dbapi_connection is warm
         again.close()
+
+
+@pytest.mark.parametrize(
+    "uri, options",
+    [
+        ("sqlite:///{path}", {"poolclass": NullPool}),  # a pool chosen in the settings
+        ("sqlite:///file:shared?mode=memory&cache=shared&uri=true", {}),  # one per thread
+        ("sqlite://", {}),
+    ],
+)
+def test_the_blog_starts_with_any_pool_the_settings_or_sqlalchemy_choose(tmp_path, uri, options):
+    app = create_app(
+        {
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": uri.format(path=tmp_path / "blog.db"),
+            "SQLALCHEMY_ENGINE_OPTIONS": options,
+        }
+    )
+    with app.app_context():
+        assert db.session.execute(text("SELECT 1")).scalar() == 1
 
 
 @pytest.mark.parametrize("site_url", ["blog.example", "ftp://blog.example", "https://", ""])
