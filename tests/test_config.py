@@ -72,7 +72,6 @@ def test_the_connection_given_back_last_is_taken_next(app):
     "uri, options",
     [
         ("sqlite:///{path}", {"poolclass": NullPool}),  # a pool chosen in the settings
-        ("sqlite:///file:shared?mode=memory&cache=shared&uri=true", {}),  # one per thread
         ("sqlite://", {}),
     ],
 )
