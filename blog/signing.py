@@ -14,14 +14,14 @@ from functools import lru_cache
 
 
 @lru_cache(maxsize=64)
-def keyed(secret: str, purpose: str) -> bytes:
+def _key(secret: str, purpose: str) -> bytes:
     """The key for one purpose: one purpose's signatures never pass for another's."""
     return hashlib.blake2b(f"{purpose}:{secret}".encode(), digest_size=64).digest()
 
 
-def _signature(secret: str, purpose: str, message: str) -> str:
-    key = keyed(secret, purpose)
-    return hashlib.blake2b(message.encode(), key=key, digest_size=16).hexdigest()
+def mac(secret: str, purpose: str, message: str) -> str:
+    """32 hex digits that only someone holding `secret` can make for `message`."""
+    return hashlib.blake2b(message.encode(), key=_key(secret, purpose), digest_size=16).hexdigest()
 
 
 def _earlier_signature(secret: str, purpose: str, message: str) -> str:
@@ -30,7 +30,7 @@ def _earlier_signature(secret: str, purpose: str, message: str) -> str:
 
 
 def sign(secret: str, purpose: str, message: str) -> str:
-    return f"{message}.{_signature(secret, purpose, message)}"
+    return f"{message}.{mac(secret, purpose, message)}"
 
 
 def unsign(secret: str, purpose: str, signed: str | None) -> str | None:
@@ -38,7 +38,7 @@ def unsign(secret: str, purpose: str, signed: str | None) -> str | None:
     if not signed:
         return None
     message, _, signature = signed.rpartition(".")
-    for make in (_signature, _earlier_signature):
+    for make in (mac, _earlier_signature):
         expected = make(secret, purpose, message)
         if hmac.compare_digest(signature.encode(), expected.encode()):
             return message

@@ -1,6 +1,5 @@
 """Rate limits whose state lives in the database, shared by every worker and machine."""
 
-import hashlib
 import ipaddress
 from contextlib import suppress
 from datetime import timedelta
@@ -12,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
 from ..models import Throttle, utcnow
-from ..signing import keyed
+from ..signing import mac
 from ..speed.hot_sql import Link, Prepared, in_session
 
 
@@ -25,8 +24,7 @@ def client_fingerprint(network: bool = False) -> str:
             ip = ipaddress.IPv6Address(address)
             # an IPv4 client seen by a dual-stack socket (::ffff:a.b.c.d) stays itself
             address = str(ip.ipv4_mapped or ipaddress.ip_network(f"{ip}/64", strict=False))
-    key = keyed(current_app.config["SECRET_KEY"], "client-address")
-    return hashlib.blake2b(address.encode(), key=key, digest_size=16).hexdigest()
+    return mac(current_app.config["SECRET_KEY"], "client-address", address)
 
 
 def hit(key: str, window_seconds: float, link: Link | None = None) -> int:
