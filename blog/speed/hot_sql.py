@@ -98,8 +98,7 @@ class Prepared:
 def in_session() -> Link:
     """The ORM session's own connection, inside its transaction (the caller commits)."""
     connection = db.session.connection()
-    pooled = connection.connection
-    return Link(pooled, connection.dialect, pooled.driver_connection)
+    return _pooled(connection.connection, connection.dialect)
 
 
 def for_request() -> Link:
@@ -108,9 +107,13 @@ def for_request() -> Link:
     link = g.get("hot_sql_link")
     if link is None:
         engine = db.engine
-        pooled = engine.raw_connection()
-        link = g.hot_sql_link = Link(pooled, engine.dialect, pooled.driver_connection)
+        link = g.hot_sql_link = _pooled(engine.raw_connection(), engine.dialect)
     return link
+
+
+def _pooled(connection, dialect: Dialect) -> Link:
+    """A link for a connection of SQLAlchemy's pool: statements on the driver's own."""
+    return Link(connection, dialect, connection.driver_connection)
 
 
 def give_back(_error: BaseException | None = None) -> None:
