@@ -23,7 +23,7 @@ def test_init_db_is_idempotent(app, runner):
             connection.execute(sql("DROP TABLE alembic_version"))
     assert runner.invoke(args=["init-db"]).exit_code == 0
     again = runner.invoke(args=["init-db"])
-    assert again.exit_code == 0 and "Database ready (schema 0007)." in again.output
+    assert again.exit_code == 0 and "Database ready (schema 0008)." in again.output
 
 
 def test_seed_demo_loads_articles_with_comments_spanning_years(app, runner, client):

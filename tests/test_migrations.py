@@ -18,7 +18,7 @@ from blog.models import described_by_models
 
 FIRST_RELEASE_SQL = Path(__file__).parent / "fixtures" / "schema_17b639f.sqlite.sql"
 TABLES = ["article", "comment", "throttle", "word_rule", "admin_user"]
-HEAD = "0007"
+HEAD = "0008"
 
 
 @pytest.fixture
@@ -353,4 +353,39 @@ def test_0007_completes_a_database_that_already_had_the_archive_table(empty, run
             )
         )
         assert connection.execute(text("SELECT stamp FROM archive_edition")).scalar() != 5
+    assert schema_differences(empty) == []
+
+
+def test_0008_indexes_only_filled_rows_and_keeps_every_throttle_row(empty):
+    """The three comment indexes on mostly empty columns hold only filled rows (a post
+    writes fewer pages); on SQLite the throttle's rows live in their key's index."""
+    first_release_database(empty)
+    add_rows_of_every_kind(empty)
+    upgrade(empty, "0007")
+    before = every_row(empty)
+    upgrade(empty)
+    assert every_row(empty) == before
+    with empty.app_context(), db.engine.connect() as connection:
+        sqlite = db.engine.dialect.name == "sqlite"
+        catalog = (
+            "SELECT sql FROM sqlite_master WHERE name = :name"
+            if sqlite
+            else "SELECT indexdef FROM pg_indexes WHERE indexname = :name"
+        )
+        for name, column in [
+            ("ix_comment_root", "root_id"),
+            ("ix_comment_parent", "parent_id"),
+            ("ux_comment_import_key", "import_key"),
+        ]:
+            definition = connection.execute(text(catalog), {"name": name}).scalar()
+            assert definition.replace("(", "").replace(")", "").endswith(
+                f"WHERE {column} IS NOT NULL"
+            ), definition
+        if sqlite:
+            table = connection.execute(text(catalog), {"name": "throttle"}).scalar()
+            assert table.rstrip().endswith("WITHOUT ROWID")
+        # a thread is still found by its first comment through the partial index
+        connection.execute(text("UPDATE comment SET root_id = 1, parent_id = 1 WHERE id = 2"))
+        replies = "SELECT id FROM comment WHERE root_id = 1 AND parent_id = 1"
+        assert connection.execute(text(replies)).scalars().all() == [2]
     assert schema_differences(empty) == []
