@@ -319,4 +319,4 @@ def test_the_early_lookup_keeps_one_connection_per_concurrent_request(app, threa
         for t in threads:
             t.join()
     assert statuses == [200] * 120
-    assert 1 <= early.idle.qsize() <= 4, "connections were not reused"
+    assert 1 <= early.links.idle.qsize() <= 4, "connections were not reused"

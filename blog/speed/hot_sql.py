@@ -7,12 +7,13 @@ stay portable between SQLite and PostgreSQL; they are compiled once per dialect,
 running them skips SQLAlchemy. Everything else goes through the ORM as usual.
 """
 
+import queue
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from typing import Any, NamedTuple
 
-from flask import current_app, g
-from sqlalchemy import Engine
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 
@@ -98,28 +99,67 @@ class Prepared:
 def in_session() -> Link:
     """The ORM session's own connection, inside its transaction (the caller commits)."""
     connection = db.session.connection()
-    return _pooled(connection.connection, connection.dialect)
+    pooled = connection.connection
+    return Link(pooled, connection.dialect, pooled.driver_connection)
+
+
+class KeptLinks:
+    """Connections of the app's engine (with its connect-time settings) taken out of
+    SQLAlchemy's pool for good and reused by this process: on a hot path the trip to the
+    pool (checkout, reset, checkin) costs more than the query. As many are kept as requests
+    ever ran at once here; one that failed is closed, and `engine.dispose()` drops them all
+    (as it would the pool's). `autocommit`: for reads only, so none holds a transaction."""
+
+    def __init__(self, app: Flask, autocommit: bool = False):
+        self.app, self.autocommit = app, autocommit
+        self.idle: queue.SimpleQueue[Link] = queue.SimpleQueue()
+        self._engine: Engine | None = None
+
+    def take(self) -> Link:
+        try:
+            return self.idle.get_nowait()
+        except queue.Empty:
+            pass
+        if self._engine is None:
+            with self.app.app_context():
+                self._engine = db.engine
+            event.listen(self._engine, "engine_disposed", self._drop_idle)
+        fairy = self._engine.raw_connection()
+        connection = fairy.driver_connection
+        fairy.detach()
+        if self.autocommit and hasattr(connection, "autocommit"):
+            connection.autocommit = True  # psycopg; sqlite3 opens no transaction to read
+        return Link(connection, self._engine.dialect, connection)
+
+    def give_back(self, link: Link, failed: bool = False) -> None:
+        """Keep `link` for the next request, its transaction (if any) rolled back."""
+        try:
+            if not failed:
+                link.connection.rollback()  # raises on a connection the server dropped
+                self.idle.put(link)
+                return
+        except Exception:  # noqa: S110 - closed below, and a new one made when needed
+            pass
+        link.connection.close()
+
+    def _drop_idle(self, _engine) -> None:
+        while not self.idle.empty():
+            self.idle.get_nowait().connection.close()
 
 
 def for_request() -> Link:
-    """A connection borrowed for the rest of this request, so that its reads and writes
-    share one trip to the pool; given back when the request ends (see give_back)."""
+    """A connection for the rest of this request, so that its reads and writes share one;
+    given back when the request ends (see give_back)."""
     link = g.get("hot_sql_link")
     if link is None:
-        engine = db.engine
-        link = g.hot_sql_link = _pooled(engine.raw_connection(), engine.dialect)
+        link = g.hot_sql_link = current_app.extensions["hot_sql_links"].take()
     return link
 
 
-def _pooled(connection, dialect: Dialect) -> Link:
-    """A link for a connection of SQLAlchemy's pool: statements on the driver's own."""
-    return Link(connection, dialect, connection.driver_connection)
-
-
-def give_back(_error: BaseException | None = None) -> None:
+def give_back(error: BaseException | None = None) -> None:
     link = g.pop("hot_sql_link", None)
     if link is not None:
-        link.connection.close()  # the pool rolls back anything left open
+        current_app.extensions["hot_sql_links"].give_back(link, failed=error is not None)
 
 
 @contextmanager

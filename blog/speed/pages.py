@@ -13,7 +13,6 @@ on to Flask, whose views call `shared_page` with the same key.
 """
 
 import hashlib
-import queue
 import re
 import secrets
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from ..models import PUBLISHED, SLUG, ArchiveEdition, Article, visible
 from ..web.cookies import dismissed
 from ..web.htmx import wants_fragment
 from ..web.params import MAX_ID
-from .hot_sql import Link, Prepared, for_request
+from .hot_sql import KeptLinks, Prepared, for_request
 from .lru import LRU
 
 # Browsers and shared caches keep a copy but ask before each use (a 304 is cheap); shared
@@ -153,23 +152,18 @@ class EarlyAnswers:
     def __init__(self, wsgi_app, app: Flask, stamp: Callable[[str, int], str]):
         self.wsgi_app, self.app, self.stamp = wsgi_app, app, stamp
         self.cache = app.extensions["shared_pages"]
-        self.idle: queue.SimpleQueue[Link] = queue.SimpleQueue()
+        self.links = KeptLinks(app, autocommit=True)
 
     def lookup(self, slug: str) -> Version | None:
-        """The version, on one of the connections kept for it (a trip to SQLAlchemy's pool
-        costs more than the query): as many as requests ever ran at once here. They read
-        in autocommit mode, so none holds a transaction open; after an error the one used
+        """The version, on a connection kept for these reads; after an error the one used
         is closed, and Flask answers instead."""
-        try:
-            link = self.idle.get_nowait()
-        except queue.Empty:
-            link = own_connection(self.app)
+        link = self.links.take()
         try:
             found = _VERSION.first(link, slug=slug)
         except Exception:
-            link.connection.close()
+            self.links.give_back(link, failed=True)
             raise
-        self.idle.put(link)
+        self.links.give_back(link)
         return Version(*found) if found else None
 
     def __call__(self, environ, start_response):
@@ -230,21 +224,9 @@ class EarlyAnswers:
         return "204 No Content", [("Cache-Control", "no-cache")], b""
 
 
-def own_connection(app: Flask) -> Link:
-    """A DBAPI connection of the app's engine (with its connect-time settings), taken out
-    of the pool for good and set to autocommit."""
-    with app.app_context():
-        engine = app.extensions["sqlalchemy"].engine
-    fairy = engine.raw_connection()
-    connection = fairy.driver_connection
-    fairy.detach()
-    if hasattr(connection, "autocommit"):
-        connection.autocommit = True  # psycopg; sqlite3 opens no transaction to read
-    return Link(connection, engine.dialect, connection)
-
-
 def install(app: Flask, stamp: Callable[[str, int], str]) -> None:
     """Give the app its page cache and put `EarlyAnswers` in front of it. `stamp(secret,
     article_id)` makes the form's start time."""
     app.extensions["shared_pages"] = LRU(app.config["PAGE_CACHE_BYTES"])
+    app.extensions["hot_sql_links"] = KeptLinks(app)
     app.wsgi_app = EarlyAnswers(app.wsgi_app, app, stamp)
