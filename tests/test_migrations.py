@@ -378,8 +378,8 @@ def test_0008_indexes_only_filled_rows_and_keeps_every_throttle_row(empty):
             ("ux_comment_import_key", "import_key"),
         ]:
             definition = connection.execute(text(catalog), {"name": name}).scalar()
-            assert definition.replace("(", "").replace(")", "").endswith(
-                f"WHERE {column} IS NOT NULL"
+            assert (
+                definition.replace("(", "").replace(")", "").endswith(f"WHERE {column} IS NOT NULL")
             ), definition
         if sqlite:
             table = connection.execute(text(catalog), {"name": "throttle"}).scalar()
