@@ -9,7 +9,7 @@ running them skips SQLAlchemy. Everything else goes through the ORM as usual.
 
 import queue
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from typing import Any, NamedTuple
 
 from flask import Flask, current_app, g
@@ -47,23 +47,21 @@ class Prepared:
                 # SQLAlchemy computes those values while it runs a statement; we do not.
                 raise ValueError("give every column a value: Python-side defaults won't run")
             # The driver gets values in its own form (SQLite stores datetimes as text).
-            processors = [
-                (name, process)
-                for name, bind in compiled.binds.items()
+            binds = compiled.binds.items()
+            process_of = {
+                name: process
+                for name, bind in binds
                 if (process := bind.type.dialect_impl(dialect).bind_processor(dialect))
-            ]
+            }
             order = list(compiled.positiontup) if compiled.positional else None
             literals = compiled.construct_params(_check=False)  # values written in the statement
-            required = frozenset(n for n, bind in compiled.binds.items() if bind.required)
+            required = frozenset(n for n, bind in binds if bind.required)
             # Values computed as each run starts (the time that decides what is published),
             # converted once for as long as the callable returns the same object.
-            process_of = dict(processors)
             callables = [
-                (n, bind.callable, process_of.get(n))
-                for n, bind in compiled.binds.items()
-                if bind.callable
+                (n, bind.callable, process_of.pop(n, None)) for n, bind in binds if bind.callable
             ]
-            processors = [(n, p) for n, p in processors if n not in {c[0] for c in callables}]
+            processors = list(process_of.items())
             found = (literals, required, str(compiled), processors, order, callables)
             self._compiled[dialect.name] = found
         return found
@@ -111,40 +109,35 @@ class KeptLinks:
     (as it would the pool's). `autocommit`: for reads only, so none holds a transaction."""
 
     def __init__(self, app: Flask, autocommit: bool = False):
-        self.app, self.autocommit = app, autocommit
+        with app.app_context():
+            self.engine: Engine = db.engine
+        self.autocommit = autocommit
         self.idle: queue.SimpleQueue[Link] = queue.SimpleQueue()
-        self._engine: Engine | None = None
+        event.listen(self.engine, "engine_disposed", lambda _engine: self._close_idle())
 
     def take(self) -> Link:
-        try:
+        with suppress(queue.Empty):
             return self.idle.get_nowait()
-        except queue.Empty:
-            pass
-        if self._engine is None:
-            with self.app.app_context():
-                self._engine = db.engine
-            event.listen(self._engine, "engine_disposed", self._drop_idle)
-        fairy = self._engine.raw_connection()
+        fairy = self.engine.raw_connection()
         connection = fairy.driver_connection
         fairy.detach()
         if self.autocommit and hasattr(connection, "autocommit"):
             connection.autocommit = True  # psycopg; sqlite3 opens no transaction to read
-        return Link(connection, self._engine.dialect, connection)
+        return Link(connection, self.engine.dialect, connection)
 
     def give_back(self, link: Link, failed: bool = False) -> None:
         """Keep `link` for the next request, its transaction (if any) rolled back."""
-        try:
-            if not failed:
-                link.connection.rollback()  # raises on a connection the server dropped
+        if not failed:
+            with suppress(Exception):  # a connection the server dropped: closed below
+                link.connection.rollback()
                 self.idle.put(link)
                 return
-        except Exception:  # noqa: S110 - closed below, and a new one made when needed
-            pass
         link.connection.close()
 
-    def _drop_idle(self, _engine) -> None:
-        while not self.idle.empty():
-            self.idle.get_nowait().connection.close()
+    def _close_idle(self) -> None:
+        with suppress(queue.Empty):
+            while True:  # (another thread may take the last one meanwhile)
+                self.idle.get_nowait().connection.close()
 
 
 def for_request() -> Link:
