@@ -7,7 +7,9 @@ stay portable between SQLite and PostgreSQL; they are compiled once per dialect,
 running them skips SQLAlchemy. Everything else goes through the ORM as usual.
 """
 
+import os
 import queue
+import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager, suppress
 from typing import Any, NamedTuple
@@ -15,9 +17,10 @@ from typing import Any, NamedTuple
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import ClauseElement
 
-from ..database import write_turns
+from ..database import sqlite_file, write_turns
 from ..extensions import db
 
 
@@ -102,33 +105,40 @@ def in_session() -> Link:
 
 
 class KeptLinks:
-    """Connections of the app's engine (with its connect-time settings) taken out of
-    SQLAlchemy's pool for good and reused by this process: on a hot path the trip to the
-    pool (checkout, reset, checkin) costs more than the query. As many are kept as requests
-    ever ran at once here; one that failed is closed, and `engine.dispose()` drops them all
-    (as it would the pool's). `autocommit`: for reads only, so none holds a transaction."""
+    """The hot paths' connections. On a SQLite file with SQLAlchemy's usual pool they are
+    taken out of the pool for good and kept by this process between requests: the trip to
+    the pool (checkout, reset, checkin) costs more than a post's lookup, and a SQLite file
+    cannot drop a connection. At most the pool's size are kept; one that failed is closed;
+    `engine.dispose()` closes the idle ones; a forked process makes its own. Elsewhere
+    (PostgreSQL, a pool chosen in the settings) each is a trip to the pool, so its settings
+    (pre-ping, recycle, size) and its handling of a server restart apply."""
 
-    def __init__(self, app: Flask, autocommit: bool = False):
+    def __init__(self, app: Flask):
         with app.app_context():
             self.engine: Engine = db.engine
-        self.autocommit = autocommit
+        self.keep = sqlite_file(self.engine) is not None and type(self.engine.pool) is QueuePool
         self.idle: queue.SimpleQueue[Link] = queue.SimpleQueue()
+        self._pid = os.getpid()
         event.listen(self.engine, "engine_disposed", lambda _engine: self._close_idle())
 
     def take(self) -> Link:
-        with suppress(queue.Empty):
-            return self.idle.get_nowait()
+        if self.keep:
+            if self._pid != os.getpid():  # forked: the parent's connections stay the parent's
+                self.idle, self._pid = queue.SimpleQueue(), os.getpid()
+            with suppress(queue.Empty):
+                return self.idle.get_nowait()
         fairy = self.engine.raw_connection()
+        if not self.keep:
+            return Link(fairy, self.engine.dialect, fairy.driver_connection)
         connection = fairy.driver_connection
         fairy.detach()
-        if self.autocommit and hasattr(connection, "autocommit"):
-            connection.autocommit = True  # psycopg; sqlite3 opens no transaction to read
         return Link(connection, self.engine.dialect, connection)
 
     def give_back(self, link: Link, failed: bool = False) -> None:
-        """Keep `link` for the next request, its transaction (if any) rolled back."""
-        if not failed:
-            with suppress(Exception):  # a connection the server dropped: closed below
+        """Keep `link` for the next request, its transaction (if any) rolled back; or close
+        it (back to the pool, which resets it, when it came from there)."""
+        if self.keep and not failed and self.idle.qsize() < self.engine.pool.size():
+            with suppress(sqlite3.Error):  # (a file moved away, say): closed below
                 link.connection.rollback()
                 self.idle.put(link)
                 return
@@ -136,7 +146,7 @@ class KeptLinks:
 
     def _close_idle(self) -> None:
         with suppress(queue.Empty):
-            while True:  # (another thread may take the last one meanwhile)
+            while self._pid == os.getpid():  # (another thread may take the last one too)
                 self.idle.get_nowait().connection.close()
 
 

@@ -152,10 +152,10 @@ class EarlyAnswers:
     def __init__(self, wsgi_app, app: Flask, stamp: Callable[[str, int], str]):
         self.wsgi_app, self.app, self.stamp = wsgi_app, app, stamp
         self.cache = app.extensions["shared_pages"]
-        self.links = KeptLinks(app, autocommit=True)
+        self.links: KeptLinks = app.extensions["hot_sql_links"]
 
     def lookup(self, slug: str) -> Version | None:
-        """The version, on a connection kept for these reads; after an error the one used
+        """The version, on one of the hot paths' connections; after an error the one used
         is closed, and Flask answers instead."""
         link = self.links.take()
         try:
