@@ -10,6 +10,7 @@ running them skips SQLAlchemy. Everything else goes through the ORM as usual.
 import os
 import queue
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import closing, contextmanager, suppress
 from typing import Any, NamedTuple
@@ -118,18 +119,19 @@ class KeptLinks:
             self.engine: Engine = db.engine
         self.keep = sqlite_file(self.engine) is not None and type(self.engine.pool) is QueuePool
         self.idle: queue.SimpleQueue[Link] = queue.SimpleQueue()
-        self._pid = os.getpid()
         event.listen(self.engine, "engine_disposed", lambda _engine: self._close_idle())
+        # A forked child starts with none: the parent's connections stay the parent's.
+        # (Told by the fork itself, not by asking for the pid on every request.)
+        kept = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (links := kept()) and links._forget_idle())
 
     def take(self) -> Link:
-        if self.keep:
-            if self._pid != os.getpid():  # forked: the parent's connections stay the parent's
-                self.idle, self._pid = queue.SimpleQueue(), os.getpid()
-            with suppress(queue.Empty):
-                return self.idle.get_nowait()
-        fairy = self.engine.raw_connection()
         if not self.keep:
+            fairy = self.engine.raw_connection()
             return Link(fairy, self.engine.dialect, fairy.driver_connection)
+        with suppress(queue.Empty):
+            return self.idle.get_nowait()
+        fairy = self.engine.raw_connection()
         connection = fairy.driver_connection
         fairy.detach()
         return Link(connection, self.engine.dialect, connection)
@@ -146,8 +148,11 @@ class KeptLinks:
 
     def _close_idle(self) -> None:
         with suppress(queue.Empty):
-            while self._pid == os.getpid():  # (another thread may take the last one too)
+            while True:  # (another thread may take the last one meanwhile)
                 self.idle.get_nowait().connection.close()
+
+    def _forget_idle(self) -> None:
+        self.idle = queue.SimpleQueue()
 
 
 def for_request() -> Link:
